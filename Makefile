@@ -1,0 +1,40 @@
+# Two commands set everything up on a fresh machine (Python 3.11, Java 17, make):
+#   make demo   the pipeline on the bundled real data, embedded Spark
+#   make test   every test
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install demo test test-fast bench constraints clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || \
+		{ echo "error: Python 3.11 is required as '$(PYTHON)' (set PYTHON=/path/to/python3.11)"; exit 1; }
+	@command -v java >/dev/null || { echo "error: Java 17 is required on PATH (e.g. apt-get install openjdk-17-jre-headless)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+demo: install
+	$(BIN)/segments run
+
+test: install
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not integration"
+
+bench: install
+	$(BIN)/python -m benchmarks.pipeline
+
+constraints:
+	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/pip install --quiet -e '.[dev]'
+	{ head -2 constraints.txt; .venv-constraints/bin/pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .venv-constraints
+
+clean:
+	rm -rf $(VENV) .segments target logs
