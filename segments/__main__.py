@@ -1,0 +1,3 @@
+from segments.cli import main
+
+raise SystemExit(main())

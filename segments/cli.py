@@ -1,0 +1,143 @@
+"""The `segments` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import yaml
+
+from segments import __version__
+from segments.errors import UserError
+from segments.settings import Settings, export_for_dbt, load_settings
+from segments.state_lock import hold_state_folder
+
+EPILOG = """\
+Environment: SEGMENTS_HOME (state folder: warehouse, metastore, logs; default ./.segments),
+SEGMENTS_DRIVER_MEMORY, SEGMENTS_SHUFFLE_PARTITIONS, SEGMENTS_SPARK_MASTER (see profiles.yml).
+Plain dbt commands run from the project folder use the same warehouse: dbt build, dbt show ..."""
+
+
+def _variable(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key.strip(), yaml.safe_load(value)
+
+
+def _data_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data", metavar="PATH", type=Path, action="append",
+        help="input file (.csv or .csv.gz, UTF-8 or ISO-8859-1) or folder of them; repeat for "
+             "several. Default: the bundled UCI Online Retail file, data/online_retail.csv.gz",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="segments",
+        description="Customer segmentation on Apache Spark: ingest retail transactions, clean them "
+                    "and compute RFM with dbt, in an embedded Spark warehouse.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"segments {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="ingest the data, build and test every dbt model, print a summary",
+        description="The whole pipeline: ingest the input files into raw tables, `dbt build` the "
+                    "staging, cleaning and mart models with their data tests, and print a summary "
+                    "(rows in, kept, removed per reason, customers scored).",
+    )
+    _data_option(run)
+    run.add_argument(
+        "--target", choices=["local"], default="local",
+        help="dbt target from profiles.yml: local = embedded Spark in this process (default)",
+    )
+    run.add_argument(
+        "--var", metavar="KEY=VALUE", type=_variable, action="append", default=[],
+        help="override a dbt var, e.g. --var iqr_multiplier=3 --var rfm_as_of_date=2011-12-01 "
+             "(see dbt_project.yml for the list)",
+    )
+    run.set_defaults(handler=_run)
+
+    ingest = commands.add_parser(
+        "ingest", help="only load input files into the raw tables",
+        description="Parse the input files into raw.online_retail_lines; unparseable lines go to "
+                    "raw.online_retail_rejects with the reason. Replaces the previous ingest.",
+    )
+    _data_option(ingest)
+    ingest.set_defaults(handler=_ingest)
+    return parser
+
+
+def _inputs(args: argparse.Namespace, settings: Settings) -> list[Path]:
+    return args.data or [settings.bundled_data]
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from segments.pipeline import run_pipeline
+
+    result = run_pipeline(settings, _inputs(args, settings), variables=dict(args.var))
+    print(f"\nResults in {settings.state_dir}")
+    print("  tables: analytics.fct_customer_rfm, analytics.fct_order_lines, analytics.dim_customers,")
+    print("          analytics.audit_row_reconciliation (query them with `dbt show` or `segments` SQL)")
+    for line in result.summary.lines():
+        print(line)
+    return 0
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from segments.ingest import ingest
+    from segments.spark.session import embedded_session
+
+    result = ingest(embedded_session(settings), _inputs(args, settings))
+    for report in result.files:
+        print(f"{report.path}: {report.status}, {report.rows_loaded:,} rows loaded, "
+              f"{report.rows_rejected:,} rejected")
+    for reason, count in sorted(result.rejects_by_reason.items()):
+        print(f"  rejected {reason}: {count:,}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace, Settings], int] | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    if getattr(args, "data", None):
+        args.data = [path.expanduser().resolve() for path in args.data]  # before the chdir below
+    try:
+        settings = load_settings()
+        export_for_dbt(settings)
+        # Relative paths in profiles.yml (log4j config) and dbt itself expect the project root.
+        os.chdir(settings.project_dir)
+        with hold_state_folder(settings):
+            return handler(args, settings)
+    except UserError as error:
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last resort: one line, details with --debug
+        if args.debug:
+            traceback.print_exc()
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        print(
+            f"error: unexpected failure: {type(error).__name__}: {first_line[:300]}\n"
+            f"Run again with --debug for the traceback; Spark and dbt logs are in "
+            f"{os.environ.get('SEGMENTS_HOME', '.segments')}/logs",
+            file=sys.stderr,
+        )
+        return 1

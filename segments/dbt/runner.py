@@ -1,0 +1,104 @@
+"""Run dbt in this process (dbtRunner), so that dbt-spark's `method: session` reuses our SparkSession.
+
+dbt's own console output is silenced; progress is one line per model, seed or snapshot, and a test
+only gets a line when it does not pass. Failures end in a DbtFailed listing what failed and why.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from dbt.cli.main import dbtRunner
+
+from segments.errors import UserError
+from segments.settings import Settings
+
+QUIET_STATUSES = {"success", "pass"}
+TEST_TYPES = {"test", "unit_test"}
+
+
+@dataclass
+class BuildReport:
+    seconds: float
+    counts: dict[str, int] = field(default_factory=dict)  # "<resource type> <status>" -> n
+    failures: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return ", ".join(f"{n} {key}" for key, n in sorted(self.counts.items()))
+
+
+class DbtFailed(UserError):
+    """dbt ran, and some models or tests did not succeed."""
+
+
+def _seconds(node: Any) -> float:
+    try:
+        started = datetime.fromisoformat(node.node_started_at)
+        finished = datetime.fromisoformat(node.node_finished_at)
+    except (TypeError, ValueError):
+        return 0.0
+    return (finished - started).total_seconds()
+
+
+def _progress_callback(say: Callable[[str], None]) -> Callable[[Any], None]:
+    def on_event(event: Any) -> None:
+        if event.info.name != "NodeFinished":
+            return
+        node = event.data.node_info
+        status = node.node_status
+        kind = node.resource_type
+        if kind in TEST_TYPES and status in QUIET_STATUSES:
+            return
+        mark = "ok" if status in QUIET_STATUSES else status.upper()
+        say(f"    {mark:<5} {kind:<9} {node.node_name} ({_seconds(node):.1f} s)")
+
+    return on_event
+
+
+def run_dbt(
+    settings: Settings,
+    command: list[str],
+    say: Callable[[str], None],
+    target: str = "local",
+    variables: dict[str, Any] | None = None,
+) -> BuildReport:
+    """`dbt <command>` on the project; raises DbtFailed unless every node succeeded."""
+    args = [
+        *command,
+        "--project-dir", str(settings.project_dir),
+        "--profiles-dir", str(settings.project_dir),
+        "--target", target,
+        "--log-path", str(settings.logs_dir),
+        "--log-level", "none",
+        "--log-level-file", "debug",
+    ]
+    if variables:
+        args += ["--vars", json.dumps(variables)]
+    started = time.monotonic()
+    result = dbtRunner(callbacks=[_progress_callback(say)]).invoke(args)
+    report = BuildReport(seconds=time.monotonic() - started)
+    if result.exception is not None:
+        raise DbtFailed(
+            f"dbt {command[0]} could not run: {result.exception}",
+            f"See {settings.logs_dir / 'dbt.log'}",
+        )
+    for node_result in getattr(result.result, "results", []) or []:
+        kind = node_result.node.resource_type
+        status = str(node_result.status)
+        key = f"{kind} {status}"
+        report.counts[key] = report.counts.get(key, 0) + 1
+        if status not in QUIET_STATUSES and status != "skipped":
+            message = (node_result.message or "").strip().splitlines()
+            report.failures.append(f"{kind} {node_result.node.name}: {message[0] if message else status}")
+    if not result.success:
+        shown = report.failures[:10]
+        more = f" (and {len(report.failures) - 10} more)" if len(report.failures) > 10 else ""
+        raise DbtFailed(
+            f"dbt {command[0]} failed: " + "; ".join(shown) + more,
+            f"Details in {settings.logs_dir / 'dbt.log'}",
+        )
+    return report

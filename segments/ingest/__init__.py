@@ -1,0 +1,181 @@
+"""Ingest: input files -> raw tables (declared as the dbt source `online_retail`).
+
+- `raw.online_retail_lines`: every parseable data line, typed, strings as published.
+- `raw.online_retail_rejects`: every data line that could not be parsed, its raw text and the reason.
+- `raw.ingested_files`: one row per input file: checksum, line counts, what became of it.
+
+Each ingest replaces the three tables with the files given, so re-ingesting a file never duplicates
+rows; the same content given twice (same SHA-256) is loaded once and reported as a duplicate.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyspark import StorageLevel
+from pyspark.errors import PySparkException
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from py4j.protocol import Py4JJavaError
+
+from segments.errors import UserError
+from segments.ingest.inputs import InputFile, expand_paths, inspect_file
+from segments.ingest.online_retail import LINE_COLUMNS, parse_files
+
+RAW_DATABASE = "raw"
+LINES_TABLE = f"{RAW_DATABASE}.online_retail_lines"
+REJECTS_TABLE = f"{RAW_DATABASE}.online_retail_rejects"
+FILES_TABLE = f"{RAW_DATABASE}.ingested_files"
+CORRUPT_INPUT_SIGNS = ("Unexpected end of input stream", "Not in GZIP format", "EOFException", "invalid block type", "ZipException")
+
+
+@dataclass
+class FileReport:
+    path: Path
+    sha256: str
+    size_bytes: int
+    status: str = "loaded"  # or "duplicate"
+    duplicate_of: str | None = None
+    lines: int = 0
+    header_lines: int = 0
+    blank_lines: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    latin1_lines: int = 0
+
+
+COUNT_COLUMNS = ("lines", "header_lines", "blank_lines", "rows_loaded", "rows_rejected", "latin1_lines")
+
+
+@dataclass
+class IngestResult:
+    ingest_id: str
+    files: list[FileReport]
+    rejects_by_reason: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def data_lines(self) -> int:
+        return self.rows_loaded + self.rows_rejected
+
+
+@dataclass
+class CheckedInputs:
+    sources: list[InputFile]  # distinct contents, to load
+    reports: list[FileReport]  # every file given, duplicates included
+
+
+def check_inputs(paths: list[Path]) -> CheckedInputs:
+    """Inspect every file before Spark starts; the same content twice is loaded once."""
+    seen: dict[str, Path] = {}
+    sources: list[InputFile] = []
+    reports: list[FileReport] = []
+    for path in expand_paths(paths):
+        source = inspect_file(path)
+        report = FileReport(path=path, sha256=source.sha256, size_bytes=source.size_bytes)
+        if source.sha256 in seen:
+            report.status, report.duplicate_of = "duplicate", str(seen[source.sha256])
+        else:
+            seen[source.sha256] = path
+            sources.append(source)
+        reports.append(report)
+    return CheckedInputs(sources, reports)
+
+
+def _count_lines(parsed, reports: list[FileReport]) -> dict[str, int]:
+    by_path = {str(r.path): r for r in reports}
+    rejects: dict[str, int] = {}
+    counts = parsed.groupBy("source_file", "line_kind", "reject_reason", "is_latin1").count().collect()
+    for row in counts:
+        report = by_path[row["source_file"]]
+        report.lines += row["count"]
+        report.latin1_lines += row["count"] if row["is_latin1"] else 0
+        if row["line_kind"] == "header":
+            report.header_lines += row["count"]
+        elif row["line_kind"] == "blank":
+            report.blank_lines += row["count"]
+        elif row["reject_reason"] is None:
+            report.rows_loaded += row["count"]
+        else:
+            report.rows_rejected += row["count"]
+            rejects[row["reject_reason"]] = rejects.get(row["reject_reason"], 0) + row["count"]
+    return rejects
+
+
+def _corrupt_input_error(exc: Exception, sources: list[InputFile]) -> UserError | None:
+    message = str(exc)
+    if not any(sign in message for sign in CORRUPT_INPUT_SIGNS):
+        return None
+    named = [str(s.path) for s in sources if s.path.name in message] or [str(s.path) for s in sources]
+    return UserError(
+        f"{' or '.join(named)} is truncated or corrupt (decompression failed)",
+        "Copy or download the file again",
+    )
+
+
+def ingest(spark: SparkSession, inputs: CheckedInputs | list[Path]) -> IngestResult:
+    """Load the files into the raw tables, replacing what an earlier ingest left there."""
+    checked = inputs if isinstance(inputs, CheckedInputs) else check_inputs(inputs)
+    sources, reports = checked.sources, checked.reports
+    ingest_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    parsed = parse_files(spark, sources).persist(StorageLevel.MEMORY_AND_DISK_DESER)
+    try:
+        try:
+            rejects = _count_lines(parsed, reports)
+        except (Py4JJavaError, PySparkException) as exc:
+            raise (_corrupt_input_error(exc, sources) or exc) from exc
+        result = IngestResult(ingest_id=ingest_id, files=reports, rejects_by_reason=rejects)
+        if result.data_lines == 0:
+            raise UserError(
+                f"no data lines in {', '.join(str(s.path) for s in sources)} (only a header or blank lines)",
+                "Check that the right file was given",
+            )
+        stamp = [F.lit(ingest_id).alias("ingest_id"), F.current_timestamp().alias("ingested_at")]
+        spark.sql(f"create database if not exists {RAW_DATABASE}")
+        data = parsed.filter("line_kind = 'data'")
+        (
+            data.filter("reject_reason is null")
+            .select(*LINE_COLUMNS, "source_file", *stamp)
+            .write.mode("overwrite").format("parquet").saveAsTable(LINES_TABLE)
+        )
+        (
+            data.filter("reject_reason is not null")
+            .select("source_file", F.col("line").alias("raw_line"), "reject_reason", *stamp)
+            .write.mode("overwrite").format("parquet").saveAsTable(REJECTS_TABLE)
+        )
+        _write_file_reports(spark, ingest_id, reports)
+        return result
+    finally:
+        parsed.unpersist()
+
+
+def _write_file_reports(spark: SparkSession, ingest_id: str, reports: list[FileReport]) -> None:
+    # Built from literals on the JVM side: spark.createDataFrame would start a Python worker.
+    rows = [
+        F.struct(
+            F.lit(ingest_id).alias("ingest_id"),
+            F.lit(str(r.path)).alias("source_file"),
+            F.lit(r.sha256).alias("sha256"),
+            F.lit(r.size_bytes).cast("bigint").alias("size_bytes"),
+            F.lit(r.status).alias("status"),
+            F.lit(r.duplicate_of).cast("string").alias("duplicate_of"),
+            *(F.lit(getattr(r, name)).cast("bigint").alias(name) for name in COUNT_COLUMNS),
+        )
+        for r in reports
+    ]
+    (
+        spark.range(1)
+        .select(F.inline(F.array(*rows)))
+        .withColumn("ingested_at", F.current_timestamp())
+        .write.mode("overwrite").format("parquet").saveAsTable(FILES_TABLE)
+    )

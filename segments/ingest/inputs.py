@@ -1,0 +1,172 @@
+"""Input files: find them, check them and read their header before Spark touches them.
+
+Everything here reads at most the first line of a file (plus a streaming checksum), so a bad file is
+refused with one clear message before any Spark job starts.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from segments.errors import UserError
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+BOM = "\ufeff"
+DATA_SUFFIXES = (".csv", ".csv.gz", ".txt", ".txt.gz")
+
+# Canonical column -> accepted header spellings, compared after lower-casing and dropping everything
+# that is not a letter or digit. The UCI "Online Retail II" names (Invoice, Price, Customer ID) are
+# accepted as well.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "invoice_no": ("invoiceno", "invoice"),
+    "stock_code": ("stockcode",),
+    "description": ("description",),
+    "quantity": ("quantity",),
+    "invoice_date": ("invoicedate",),
+    "unit_price": ("unitprice", "price"),
+    "customer_id": ("customerid",),
+    "country": ("country",),
+}
+PUBLISHED_NAMES = {
+    "invoice_no": "InvoiceNo", "stock_code": "StockCode", "description": "Description",
+    "quantity": "Quantity", "invoice_date": "InvoiceDate", "unit_price": "UnitPrice",
+    "customer_id": "CustomerID", "country": "Country",
+}
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: Path
+    size_bytes: int
+    sha256: str
+    header_line: str
+    field_count: int
+    positions: dict[str, int]  # canonical column -> 0-based field index in the file
+
+    @property
+    def is_gzip(self) -> bool:
+        return self.path.name.endswith(".gz")
+
+
+def _normalize(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder stands for the data files directly inside it, in name order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.name.endswith(DATA_SUFFIXES))
+            if not found:
+                raise UserError(f"the folder {path} holds no {', '.join(DATA_SUFFIXES)} files")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UserError(f"input file {path} does not exist", "Check the path given to --data")
+    return [f.resolve() for f in files]
+
+
+def _first_line(path: Path, head: bytes) -> bytes:
+    opener = gzip.open if head.startswith(GZIP_MAGIC) else open
+    try:
+        with opener(path, "rb") as handle:
+            return handle.readline(1 << 20)
+    except (OSError, EOFError) as exc:
+        raise UserError(f"cannot read {path}: {exc}", "Check that the file is complete (re-download it)") from exc
+
+
+def _check_container(path: Path, head: bytes) -> None:
+    if not head:
+        raise UserError(f"input file {path} is empty")
+    if head.startswith(ZIP_MAGIC):
+        raise UserError(
+            f"{path} is a zip/xlsx file, not CSV",
+            "Export the sheet as CSV (UTF-8 or ISO-8859-1), optionally gzip-compressed",
+        )
+    is_gzip = head.startswith(GZIP_MAGIC)
+    if is_gzip and not path.name.endswith(".gz"):
+        raise UserError(f"{path} is gzip-compressed but its name does not end in .gz", "Rename it to end in .gz")
+    if path.name.endswith(".gz") and not is_gzip:
+        raise UserError(f"{path} ends in .gz but is not gzip-compressed", "Rename it without .gz")
+
+
+def decode_line(raw: bytes) -> str:
+    """UTF-8 when the bytes are valid UTF-8, else ISO-8859-1 (the UCI/Kaggle encoding)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("iso-8859-1")
+    return text.removeprefix(BOM).rstrip("\r\n")
+
+
+def parse_header(path: Path, header_line: str) -> tuple[int, dict[str, int]]:
+    """Field count and the position of every required column; a clear error for anything missing."""
+    if not header_line.strip():
+        raise UserError(f"{path} has no header line", f"The first line must name the columns: {', '.join(PUBLISHED_NAMES.values())}")
+    names = next(csv.reader(io.StringIO(header_line)))
+    by_normalized: dict[str, int] = {}
+    for index, name in enumerate(names):
+        key = _normalize(name)
+        if key in by_normalized:
+            raise UserError(f"{path} names the column '{name.strip()}' twice in its header")
+        by_normalized[key] = index
+    positions: dict[str, int] = {}
+    missing: list[str] = []
+    for column, spellings in COLUMNS.items():
+        index = next((by_normalized[s] for s in spellings if s in by_normalized), None)
+        if index is None:
+            missing.append(PUBLISHED_NAMES[column])
+        else:
+            positions[column] = index
+    if len(missing) == len(COLUMNS):
+        raise UserError(
+            f"{path} does not start with a header line (found: {header_line[:80]!r})",
+            f"Add the header: {','.join(PUBLISHED_NAMES.values())}",
+        )
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        raise UserError(
+            f"{path} is missing the required column{plural} {', '.join(repr(m) for m in missing)} "
+            f"(its header has: {', '.join(n.strip() for n in names)})",
+            "Add or rename the column in the file's header",
+        )
+    return len(names), positions
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def inspect_file(path: Path) -> InputFile:
+    """Check one input file and read its header."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+    except OSError as exc:
+        raise UserError(f"cannot open {path}: {exc.strerror}") from exc
+    _check_container(path, head)
+    first = _first_line(path, head)
+    if not first:
+        raise UserError(f"input file {path} is empty")
+    header_line = decode_line(first)
+    field_count, positions = parse_header(path, header_line)
+    return InputFile(
+        path=path,
+        size_bytes=path.stat().st_size,
+        sha256=_sha256(path),
+        header_line=header_line,
+        field_count=field_count,
+        positions=positions,
+    )

@@ -1,0 +1,155 @@
+"""Parse Online Retail lines with Spark: typed rows, or a reject with the raw line and a reason.
+
+Lines are read as text and parsed here rather than by Spark's CSV reader so that every line keeps
+its raw text (rejects need it), the field count is checked (the CSV reader silently pads or drops
+fields), and the encoding is decided per line: bytes that are valid UTF-8 are read as UTF-8, others
+as ISO-8859-1 (the UCI/Kaggle copies), so `£` survives either way and a mixed file works too.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from segments.ingest.inputs import BOM, InputFile
+
+# Accepted InvoiceDate layouts. A failed parse is costly (an exception per row), so ISO-looking
+# values only try the ISO layouts and the others only the UCI/Kaggle ones.
+ISO_DATE = r"^[0-9]{4}-"
+ISO_DATE_FORMATS = ("yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd'T'HH:mm:ss")
+US_DATE_FORMATS = ("M/d/yyyy H:mm", "M/d/yyyy H:mm:ss")
+INTEGER = r"^[+-]?[0-9]{1,9}$"
+# Plain decimals or thousands-separated ones (`1,234.50`), at most 4 decimals (trailing zeros aside).
+DECIMAL = r"^[+-]?(([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]*)?|\.[0-9]+)$"
+MAX_DECIMALS = r"^[+-]?[0-9]*(\.[0-9]{0,4}0*)?$"  # checked after dropping the separators
+CUSTOMER_ID = r"^[0-9]+(\.0*)?$"  # 17850 or 17850.0 (pandas wrote it as a float)
+QUOTED_FIELD = r'"(?:[^"]|"")*+"'
+OPEN_QUOTE = r'(^|,)"'  # left over once the quoted fields are removed: a quote that never closes
+
+# Reject reasons, in the order they are checked: a line gets the first that applies.
+REJECT_REASONS = (
+    "malformed_quotes",
+    "wrong_field_count",
+    "missing_invoice_no",
+    "missing_stock_code",
+    "invalid_quantity",
+    "invalid_unit_price",
+    "invalid_invoice_date",
+    "invalid_customer_id",
+)
+
+LINE_COLUMNS = (
+    "invoice_no", "stock_code", "description", "quantity", "invoice_date",
+    "unit_price", "customer_id", "country",
+)
+
+
+def _decoded_lines(spark: SparkSession, source: InputFile) -> DataFrame:
+    value = F.col("value")
+    is_utf8 = F.expr("is_valid_utf8(value)")
+    text = F.when(is_utf8, value).otherwise(F.decode(value.cast("binary"), "ISO-8859-1"))
+    text_lines = spark.read.text(str(source.path))
+    cores = spark.sparkContext.defaultParallelism
+    if text_lines.rdd.getNumPartitions() < cores:
+        # A gzip file is one partition (not splittable): spread its lines so parsing uses every core.
+        text_lines = text_lines.repartition(cores)
+    decoded = text_lines.select(
+        F.lit(str(source.path)).alias("source_file"),
+        text.alias("line"),
+        (~is_utf8).alias("is_latin1"),
+    )
+    line = F.col("line")
+    kind = (
+        F.when(F.trim(line) == "", F.lit("blank"))
+        # a byte-order mark can only precede the header, at the very start of the file
+        .when(line.isin(source.header_line, BOM + source.header_line), F.lit("header"))
+        .otherwise(F.lit("data"))
+    )
+    return decoded.select("*", kind.alias("line_kind"))
+
+
+def _blank_to_null(column: Column) -> Column:
+    trimmed = F.trim(column)
+    return F.when(trimmed != "", column)
+
+
+def _split_fields(lines: DataFrame, source: InputFile) -> DataFrame:
+    """CSV-split each line exactly once. from_csv sits inside a generator (explode of a one-element
+    array) because the optimizer would otherwise inline it into every field reference and parse each
+    line once per field."""
+    schema = ", ".join(f"f{i} string" for i in range(source.field_count))
+    line = F.col("line")
+    unquoted = F.regexp_replace(line, QUOTED_FIELD, "")
+    has_quote = F.instr(line, '"') > 0
+    field_count = F.when(has_quote, F.size(F.split(unquoted, ",", -1))).otherwise(
+        F.length(line) - F.length(F.replace(line, F.lit(","), F.lit(""))) + 1
+    )
+    malformed_quotes = has_quote & unquoted.rlike(OPEN_QUOTE)
+    with_fields = lines.select(
+        "*",
+        F.explode(F.array(F.from_csv(line, schema, {"escape": '"'}))).alias("fields"),
+        field_count.alias("field_count"),
+        malformed_quotes.alias("malformed_quotes"),
+    )
+    return with_fields.select(
+        *lines.columns,
+        "field_count",
+        "malformed_quotes",
+        *(F.col(f"fields.f{index}").alias(f"text_{name}") for name, index in source.positions.items()),
+    )
+
+
+def _timestamp(text: Column, formats: tuple[str, ...]) -> Column:
+    return F.coalesce(*(F.try_to_timestamp(text, F.lit(fmt)) for fmt in formats))
+
+
+def _typed(split: DataFrame, expected_fields: int) -> DataFrame:
+    raw = {name: F.col(f"text_{name}") for name in LINE_COLUMNS}
+    quantity_text = F.trim(raw["quantity"])
+    price_text = F.regexp_replace(F.trim(raw["unit_price"]), ",", "")
+    date_text = F.trim(raw["invoice_date"])
+    customer_text = F.trim(raw["customer_id"])
+    invoice_date = F.when(date_text.rlike(ISO_DATE), _timestamp(date_text, ISO_DATE_FORMATS)).otherwise(
+        _timestamp(date_text, US_DATE_FORMATS)
+    )
+
+    checks = {
+        "malformed_quotes": F.col("malformed_quotes"),
+        "wrong_field_count": F.col("field_count") != expected_fields,
+        "missing_invoice_no": _blank_to_null(raw["invoice_no"]).isNull(),
+        "missing_stock_code": _blank_to_null(raw["stock_code"]).isNull(),
+        "invalid_quantity": ~F.coalesce(quantity_text.rlike(INTEGER), F.lit(False)),
+        "invalid_unit_price": ~F.coalesce(
+            F.trim(raw["unit_price"]).rlike(DECIMAL) & price_text.rlike(MAX_DECIMALS), F.lit(False)
+        ),
+        "invalid_invoice_date": invoice_date.isNull(),
+        "invalid_customer_id": (customer_text != "") & ~customer_text.rlike(CUSTOMER_ID),
+    }
+    reason = F.lit(None).cast("string")
+    for name in reversed(REJECT_REASONS):
+        reason = F.when(F.coalesce(checks[name], F.lit(False)), F.lit(name)).otherwise(reason)
+
+    return split.select(
+        "source_file", "line", "is_latin1", "line_kind",
+        F.when(F.col("line_kind") == "data", reason).alias("reject_reason"),
+        raw["invoice_no"].alias("invoice_no"),
+        raw["stock_code"].alias("stock_code"),
+        raw["description"].alias("description"),
+        quantity_text.cast("int").alias("quantity"),
+        invoice_date.alias("invoice_date"),
+        price_text.cast("decimal(18,4)").alias("unit_price"),
+        raw["customer_id"].alias("customer_id"),
+        raw["country"].alias("country"),
+    )
+
+
+def parse_files(spark: SparkSession, sources: list[InputFile]) -> DataFrame:
+    """Every physical line of every file, classified (data/header/blank) and parsed or rejected."""
+    parts = [
+        _typed(_split_fields(_decoded_lines(spark, source), source), source.field_count)
+        for source in sources
+    ]
+    result = parts[0]
+    for part in parts[1:]:
+        result = result.unionByName(part)
+    return result

@@ -1,0 +1,28 @@
+"""Progress lines for long steps: `[1/3] Ingest ...` then `      done in 4.2 s`."""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import contextmanager
+from typing import Iterator, TextIO
+
+
+class Progress:
+    def __init__(self, steps: int, stream: TextIO | None = None) -> None:
+        self.steps = steps
+        self.current = 0
+        self.stream = stream or sys.stdout
+        self.seconds: dict[str, float] = {}  # step key -> wall time, for the summary and benchmarks
+
+    def say(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    @contextmanager
+    def step(self, key: str, title: str) -> Iterator[None]:
+        self.current += 1
+        self.say(f"[{self.current}/{self.steps}] {title}")
+        started = time.monotonic()
+        yield
+        self.seconds[key] = time.monotonic() - started
+        self.say(f"      done in {self.seconds[key]:.1f} s")

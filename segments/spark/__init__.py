@@ -1,0 +1,1 @@
+"""Spark session handling: the embedded session configured from profiles.yml."""
