@@ -1,0 +1,17 @@
+{#- One row per `partition_by` with the most frequent `value`; ties go to the smallest value.
+    `relation` is a CTE or table; rows where `value` is null are ignored. -#}
+{% macro most_frequent(relation, partition_by, value, value_alias=none, where=none) -%}
+    select {{ partition_by }}, {{ value }} as {{ value_alias or value }}
+    from (
+        select
+            {{ partition_by }},
+            {{ value }},
+            row_number() over (
+                partition by {{ partition_by }} order by count(*) desc, {{ value }} asc
+            ) as frequency_rank
+        from {{ relation }}
+        where {{ value }} is not null {% if where %}and ({{ where }}){% endif %}
+        group by {{ partition_by }}, {{ value }}
+    ) as ranked
+    where frequency_rank = 1
+{%- endmacro %}

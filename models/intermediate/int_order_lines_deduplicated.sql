@@ -1,0 +1,40 @@
+-- Rule 3, exact duplicates over the eight standardized columns (customer id as filled): keep one.
+-- The surviving line gets the key of fct_order_lines, a hash of those eight columns.
+with order_lines as (
+    select * from {{ ref('int_order_lines_customer_filled') }}
+    where removal_reason is null
+),
+
+numbered as (
+    select
+        *,
+        row_number() over (
+            partition by
+                invoice_no, stock_code, description, quantity,
+                invoiced_at, unit_price, customer_id, country
+            order by source_file
+        ) as copy_number
+    from order_lines
+),
+
+final as (
+    select
+        {{ surrogate_key([
+            'invoice_no', 'stock_code', 'description', 'quantity',
+            'invoiced_at', 'unit_price', 'customer_id', 'country'
+        ]) }} as order_line_id,
+        invoice_no,
+        stock_code,
+        description,
+        quantity,
+        invoiced_at,
+        unit_price,
+        customer_id,
+        country,
+        source_file,
+        is_customer_id_filled,
+        case when copy_number > 1 then 'duplicate' end as removal_reason
+    from numbered
+)
+
+select * from final
