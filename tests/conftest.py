@@ -1,0 +1,53 @@
+"""Shared fixtures: one state folder and one SparkSession for the whole test run.
+
+The state folder is a fresh temporary one (never the developer's .segments), set through the same
+environment variable users set, before anything reads it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+import pytest
+
+STATE_DIR = Path(tempfile.mkdtemp(prefix="segments-tests-"))
+os.environ["SEGMENTS_HOME"] = str(STATE_DIR)
+os.environ["DBT_TARGET_PATH"] = str(STATE_DIR / "dbt-target")
+os.environ.setdefault("SEGMENTS_DRIVER_MEMORY", "4g")
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REAL_FILE = PROJECT_DIR / "data" / "online_retail.csv.gz"
+
+
+@pytest.fixture(scope="session")
+def settings():
+    from segments.settings import export_for_dbt, load_settings
+
+    loaded = load_settings()
+    export_for_dbt(loaded)
+    os.chdir(loaded.project_dir)
+    yield loaded
+    shutil.rmtree(STATE_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def spark(settings):
+    from segments.spark.session import embedded_session
+
+    session = embedded_session(settings)
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def rows(spark):
+    """rows("analytics.x", "id") -> a small table as a list of dicts, in a fixed order."""
+
+    def read(name: str, order_by: str, where: str = "true") -> list[dict]:
+        query = f"select * from {name} where {where} order by {order_by}"
+        return [row.asDict() for row in spark.sql(query).collect()]
+
+    return read

@@ -1,0 +1,67 @@
+"""The installed commands as users run them, each in its own process: `segments run`, then plain
+`dbt show` and `dbt docs generate` on the same warehouse (integration: each starts a JVM)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, PROJECT_DIR
+
+pytestmark = pytest.mark.integration
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def state(tmp_path_factory) -> dict[str, str]:
+    env = dict(os.environ)
+    env["SEGMENTS_HOME"] = str(tmp_path_factory.mktemp("cli-state"))
+    env["DBT_TARGET_PATH"] = str(Path(env["SEGMENTS_HOME"]) / "dbt-target")
+    return env
+
+
+def run(command: list[str], env: dict[str, str], cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess:
+    return subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def segments_run(state, tmp_path_factory) -> subprocess.CompletedProcess:
+    # Run from another folder with a relative --data path, as a user would.
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (elsewhere / "sales.csv").write_bytes((FIXTURES / "online_retail_small.csv").read_bytes())
+    return run([str(BIN / "segments"), "run", "--data", "sales.csv"], state, cwd=elsewhere)
+
+
+def test_segments_run_prints_progress_and_summary(segments_run, state):
+    assert segments_run.returncode == 0, segments_run.stderr
+    out = segments_run.stdout
+    for expected in ["[1/3]", "[2/3] Ingest", "[3/3] dbt build", "fct_customer_rfm (",
+                     "rows in                  30", "rows kept                20",
+                     "missing_customer_id", "customers scored          5", f"Results in {state['SEGMENTS_HOME']}"]:
+        assert expected in out
+    assert "Traceback" not in segments_run.stderr
+
+
+def test_plain_dbt_reads_the_same_warehouse(segments_run, state):
+    shown = run([str(BIN / "dbt"), "show", "--inline", "select count(*) as customers from analytics.fct_customer_rfm"], state)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "| 5 " in shown.stdout or "|         5 |" in shown.stdout
+
+
+def test_dbt_docs_generate(segments_run, state):
+    generated = run([str(BIN / "dbt"), "docs", "generate"], state)
+    assert generated.returncode == 0, generated.stdout
+    assert (Path(state["DBT_TARGET_PATH"]) / "catalog.json").is_file()
+
+
+def test_a_bad_file_is_one_line_and_no_traceback(state, tmp_path):
+    bad = tmp_path / "renamed.csv"
+    bad.write_text("InvoiceNo,StockCode,Description,Qty,InvoiceDate,UnitPrice,CustomerID,Country\n1,A,X,1,2011-01-01 10:00:00,1,1,UK\n")
+    result = run([str(BIN / "segments"), "run", "--data", str(bad)], state)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith(f"error: {bad} is missing the required column 'Quantity'")
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -1,0 +1,132 @@
+"""The dbt project end to end on the hand-made fixture: every rule, the reconciliation, the RFM
+arithmetic, and proof that the dbt unit tests and data tests can fail."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from segments.dbt.runner import DbtFailed, run_dbt
+from segments.ingest import ingest
+from segments.ingest.online_retail import REJECT_REASONS
+from tests.conftest import FIXTURES, PROJECT_DIR
+
+SMALL = FIXTURES / "online_retail_small.csv"
+
+# What the fixture plants (see the comments next to each expectation below).
+EXPECTED_OUTCOMES = {
+    "invalid_quantity": 1,        # 536376 'abc'
+    "wrong_field_count": 1,       # 536377, no Country field
+    "invalid_invoice_date": 1,    # 536378, 30 February
+    "missing_customer_id": 2,     # invoice 536366 has no customer on any line
+    "duplicate": 1,               # 536365 85123A twice
+    "negative_price": 1,          # A563185 bad-debt adjustment
+    "zero_price_unresolved": 1,   # 90000X priced 0, never sold at a price
+    "unmatched_cancellation": 2,  # C536371 (more than bought), C536372 (never bought by 17850)
+    "kept": 20,
+}
+# Kept merchandise purchase lines (quantity, price) the IQR bounds are computed over.
+PURCHASES = [
+    (6, 2.55), (6, 3.39), (8, 2.75), (6, 2.10), (6, 2.10), (6, 2.10), (500, 1.69), (2, 120.00),
+    (3, 4.95), (12, 2.55), (24, 1.65), (36, 0.65), (3, 5.95), (3, 5.95), (24, 0.55), (4, 3.75),
+]
+
+
+def bounds(values: list[float]) -> tuple[float, float]:
+    q1, q3 = np.percentile(values, [25, 75])  # linear interpolation, like Spark's percentile
+    return q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
+
+
+@pytest.fixture(scope="module")
+def built(spark, settings):
+    ingest(spark, [SMALL])
+    report = run_dbt(settings, ["build"], lambda line: None)  # unit tests included
+    return report
+
+
+def test_build_runs_models_data_tests_and_unit_tests(built):
+    assert built.failures == []
+    assert built.counts.get("unit_test pass", 0) >= 13
+    assert built.counts.get("test pass", 0) >= 60
+
+
+def test_every_line_is_accounted_for(built, rows):
+    audit = {r["reason"]: r["row_count"] for r in rows("analytics.audit_row_reconciliation", "reason")}
+    assert {k: v for k, v in audit.items() if v} == EXPECTED_OUTCOMES
+    assert sum(audit.values()) == 30
+
+
+def test_every_ingest_reject_reason_is_in_the_reasons_seed():
+    with open(PROJECT_DIR / "seeds" / "row_outcome_reasons.csv") as handle:
+        seeded = {row["reason"] for row in csv.DictReader(handle) if row["outcome"] == "rejected"}
+    assert seeded == set(REJECT_REASONS)
+
+
+def test_rules_show_in_the_clean_fact(built, rows):
+    lines = rows("analytics.fct_order_lines", "invoice_no, stock_code")
+    by_key = {(r["invoice_no"], r["stock_code"]): r for r in lines}
+    filled = by_key[("536365", "84406B")]
+    assert (filled["customer_id"], filled["is_customer_id_filled"]) == ("17850", True)
+    imputed = by_key[("536368", "22745")]
+    assert (float(imputed["unit_price"]), imputed["is_price_imputed"], float(imputed["original_unit_price"])) == (2.10, True, 0.0)
+    assert by_key[("536367", "POST")]["is_merchandise"] is False
+    assert by_key[("536375", "GIFT_0001_20")]["non_merchandise_category"] == "voucher"
+    cancellation = by_key[("C536370", "85123A")]
+    assert (float(cancellation["quantity"]), cancellation["is_matched_cancellation"]) == (-2.0, True)
+    assert by_key[("C536373", "D")]["is_merchandise"] is False  # a discount: kept, never matched
+
+    _, quantity_upper = bounds([q for q, _ in PURCHASES])
+    _, price_upper = bounds([p for _, p in PURCHASES])
+    bird = by_key[("536374", "84879")]
+    assert bird["original_quantity"] == 500 and bird["is_quantity_capped"]
+    assert float(bird["quantity"]) == pytest.approx(quantity_upper, abs=1e-4)
+    cakestand = by_key[("536374", "22423")]
+    assert float(cakestand["unit_price"]) == pytest.approx(price_upper, abs=1e-4)
+    assert float(by_key[("536375", "22492")]["quantity"]) == pytest.approx(quantity_upper, abs=1e-4)
+
+
+def test_rfm_arithmetic(built, rows):
+    q_cap = bounds([q for q, _ in PURCHASES])[1]
+    p_cap = bounds([p for _, p in PURCHASES])[1]
+    expected = {
+        # customer: (recency_days, frequency, monetary) as of 2011-12-10
+        "17850": (374, 1, 6 * 2.55 + 6 * 3.39 + 8 * 2.75 - 2 * 2.55),
+        "13047": (373, 2, 3 * 6 * 2.10),
+        "14646": (371, 1, q_cap * 1.69 + 2 * p_cap + 3 * 4.95 + 12 * 2.55),
+        "12347": (192, 2, 24 * 1.65 + q_cap * 0.65 + 3 * 5.95),
+        "12348": (1, 2, 3 * 5.95 + 24 * 0.55 + 4 * 3.75),
+    }
+    rfm = {r["customer_id"]: r for r in rows("analytics.fct_customer_rfm", "customer_id")}
+    assert set(rfm) == set(expected)
+    for customer, (recency, frequency, monetary) in expected.items():
+        row = rfm[customer]
+        assert (row["recency_days"], row["frequency"]) == (recency, frequency), customer
+        assert float(row["monetary"]) == pytest.approx(monetary, abs=0.006), customer
+        assert str(row["as_of_date"]) == "2011-12-10"
+    assert rfm["14646"]["country"] == "Netherlands"
+
+
+def test_cancellation_audit_figures(built, rows):
+    figures = rows("analytics.audit_cancellations", "invoices")[0]
+    assert (figures["cancellation_lines"], figures["matched_cancellation_lines"], figures["unmatched_cancellation_lines"]) == (3, 1, 2)
+
+
+def test_unit_tests_fail_when_a_rule_changes(built, settings):
+    # With a different IQR multiplier the hand-computed bounds no longer hold.
+    with pytest.raises(DbtFailed, match="computes_exact_quartiles_over_purchases"):
+        run_dbt(settings, ["test", "--select", "test_type:unit"], lambda line: None, variables={"iqr_multiplier": 3})
+
+
+def test_reconciliation_test_fails_when_a_line_goes_missing(built, spark, settings):
+    # Drop one raw line behind the audit's back: the audit no longer adds up to the raw tables.
+    raw = "raw.online_retail_lines"
+    spark.sql(f"create table raw.lines_backup as select * from {raw}")
+    try:
+        spark.sql(f"insert overwrite table {raw} select * from raw.lines_backup where stock_code != 'POST'")
+        with pytest.raises(DbtFailed, match="assert_reconciliation_adds_up"):
+            run_dbt(settings, ["test", "--select", "assert_reconciliation_adds_up"], lambda line: None)
+    finally:
+        spark.sql(f"insert overwrite table {raw} select * from raw.lines_backup")
+        spark.sql("drop table raw.lines_backup")

@@ -1,0 +1,86 @@
+"""The full bundled UCI file through ingest and dbt build (integration: about two minutes)."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from segments.dbt.runner import run_dbt
+from segments.ingest import ingest
+from segments.pipeline import PIPELINE_BUILD
+from tests.conftest import REAL_FILE
+
+pytestmark = pytest.mark.integration
+
+# The marts whose contents must not depend on how the file was encoded; columns naming the file
+# itself are left out.
+COMPARED = {
+    "analytics.fct_order_lines": "* except (source_file)",
+    "analytics.fct_customer_rfm": "*",
+    "analytics.dim_customers": "*",
+    "analytics.dim_products": "*",
+    "analytics.audit_row_reconciliation": "*",
+    "analytics.audit_cancellations": "*",
+    "analytics.audit_iqr_bounds": "*",
+    "analytics.removed_order_lines": "* except (source_file)",
+}
+
+
+def uci_variant(source: Path, target: Path) -> Path:
+    """The same data as UCI/Kaggle publish it: ISO-8859-1, `12/1/2010 8:26`, `17850.0`."""
+    with gzip.open(source, "rt", encoding="utf-8", newline="") as reader, \
+            gzip.open(target, "wt", encoding="iso-8859-1", newline="") as writer:
+        rows = csv.reader(reader)
+        out = csv.writer(writer, lineterminator="\n")
+        out.writerow(next(rows))
+        for row in rows:
+            moment = datetime.strptime(row[4], "%Y-%m-%d %H:%M:%S")
+            row[4] = f"{moment.month}/{moment.day}/{moment.year} {moment.hour}:{moment.minute:02d}"
+            row[6] = f"{row[6]}.0" if row[6] else ""
+            out.writerow(row)
+    return target
+
+
+def build(spark, settings, path: Path) -> None:
+    ingest(spark, [path])
+    run_dbt(settings, PIPELINE_BUILD, lambda line: None)
+
+
+@pytest.fixture(scope="module")
+def real_build(spark, settings):
+    build(spark, settings, REAL_FILE)
+
+
+def test_reconciliation_adds_up_to_every_line_of_the_file(real_build, rows):
+    audit = {r["reason"]: r["row_count"] for r in rows("analytics.audit_row_reconciliation", "reason")}
+    assert sum(audit.values()) == 541_909
+    assert audit["missing_customer_id"] > 100_000 and audit["kept"] > 390_000
+
+
+def test_rfm_holds_one_row_per_customer(real_build, spark):
+    totals = spark.sql(
+        "select count(*) as n, count(distinct customer_id) as customers from analytics.fct_customer_rfm"
+    ).first()
+    scored = spark.sql(
+        "select count(distinct customer_id) as n from analytics.fct_order_lines where is_purchase"
+    ).first()
+    assert totals["n"] == totals["customers"] == scored["n"] > 4_000
+
+
+def test_uci_encoding_and_date_layout_give_identical_tables(real_build, spark, settings, tmp_path):
+    for name, columns in COMPARED.items():
+        spark.sql(f"create or replace temporary view before_{name.split('.')[1]} as select {columns} from {name}")
+        spark.sql(f"cache table before_{name.split('.')[1]}")
+    build(spark, settings, uci_variant(REAL_FILE, tmp_path / "online_retail_uci.csv.gz"))
+    for name, columns in COMPARED.items():
+        before = f"before_{name.split('.')[1]}"
+        after = f"select {columns} from {name}"
+        missing = spark.sql(f"select count(*) from (select * from {before} except all {after})").first()[0]
+        extra = spark.sql(f"select count(*) from ({after} except all select * from {before})").first()[0]
+        assert (missing, extra) == (0, 0), name
+        spark.sql(f"uncache table {before}")

@@ -1,0 +1,51 @@
+"""Configuration: the state folder and the Spark settings read from profiles.yml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from segments.errors import UserError
+from segments.settings import load_settings
+from segments.spark.profile import read_target, spark_conf
+
+
+def test_state_folder_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SEGMENTS_HOME", str(tmp_path / "state"))
+    assert load_settings().state_dir == tmp_path / "state"
+
+
+def test_relative_state_folder_is_under_the_project(monkeypatch):
+    monkeypatch.setenv("SEGMENTS_HOME", "my-state")
+    settings = load_settings()
+    assert settings.state_dir == settings.project_dir / "my-state"
+
+
+def test_spark_conf_points_at_the_state_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("SEGMENTS_HOME", str(tmp_path))
+    monkeypatch.setenv("SEGMENTS_DRIVER_MEMORY", "3g")
+    conf = spark_conf(load_settings().project_dir)
+    assert conf["spark.sql.warehouse.dir"] == f"{tmp_path}/warehouse"
+    assert f"databaseName={tmp_path}/metastore_db" in conf["spark.hadoop.javax.jdo.option.ConnectionURL"]
+    assert conf["spark.driver.memory"] == "3g"
+    assert conf["spark.sql.ansi.enabled"] == "false"
+    assert conf["spark.sql.session.timeZone"] == "UTC"
+
+
+def test_thrift_target_defaults_to_loopback(monkeypatch):
+    monkeypatch.delenv("SEGMENTS_THRIFT_HOST", raising=False)
+    monkeypatch.setenv("SEGMENTS_THRIFT_PORT", "10001")
+    output = read_target(load_settings().project_dir, "thrift")
+    assert (output["host"], output["port"]) == ("127.0.0.1", 10001)
+
+
+def test_unknown_target_lists_the_valid_ones():
+    with pytest.raises(UserError, match="local, thrift"):
+        read_target(load_settings().project_dir, "prod")
+
+
+def test_unreadable_profile_is_a_clear_error(tmp_path):
+    (tmp_path / "profiles.yml").write_text("segments: [not, a, profile")
+    with pytest.raises(UserError, match="cannot read profile"):
+        read_target(Path(tmp_path), "local")
