@@ -14,6 +14,7 @@ import yaml
 from segments import __version__
 from segments.errors import UserError
 from segments.settings import Settings, export_for_dbt, load_settings
+from segments.spark.jvm import jvm_running_here, stop_embedded_session
 from segments.state_lock import hold_state_folder
 
 EPILOG = """\
@@ -87,7 +88,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     result = run_pipeline(settings, _inputs(args, settings), variables=dict(args.var))
     print(f"\nResults in {settings.state_dir}")
     print("  tables: analytics.fct_customer_rfm, analytics.fct_order_lines, analytics.dim_customers,")
-    print("          analytics.audit_row_reconciliation (query them with `dbt show` or `segments` SQL)")
+    print("          analytics.audit_row_reconciliation, raw.online_retail_rejects")
+    print('  query:  dbt show --inline "select * from analytics.fct_customer_rfm" (from the project folder)')
     for line in result.summary.lines():
         print(line)
     return 0
@@ -121,7 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Relative paths in profiles.yml (log4j config) and dbt itself expect the project root.
         os.chdir(settings.project_dir)
         with hold_state_folder(settings):
-            return handler(args, settings)
+            jvm_was_running = jvm_running_here()
+            try:
+                return handler(args, settings)
+            finally:
+                if not jvm_was_running:  # free the metastore before the next command starts
+                    stop_embedded_session()
     except UserError as error:
         if args.debug:
             traceback.print_exc()

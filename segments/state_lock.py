@@ -22,6 +22,7 @@ from typing import Iterator
 
 from segments.errors import UserError
 from segments.settings import STATE_ENV, Settings
+from segments.spark.jvm import jvm_running_here
 
 
 def _busy(settings: Settings, holder: str) -> UserError:
@@ -39,14 +40,9 @@ def _describe_holder(lock_file: Path) -> str:
         return "another process"
 
 
-def _jvm_started_here() -> bool:
-    pyspark_context = sys.modules.get("pyspark.core.context")
-    return pyspark_context is not None and pyspark_context.SparkContext._gateway is not None
-
-
 def _derby_in_use(metastore_dir: Path) -> bool:
     derby_lock = metastore_dir / "dbex.lck"
-    if not derby_lock.exists() or _jvm_started_here():
+    if not derby_lock.exists() or jvm_running_here():
         return False
     with open(derby_lock, "r+b") as probe:
         try:

@@ -28,3 +28,4 @@ def embedded_session(settings: Settings) -> SparkSession:
     for key, value in spark_conf(settings.project_dir).items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
+

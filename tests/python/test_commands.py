@@ -65,3 +65,17 @@ def test_a_bad_file_is_one_line_and_no_traceback(state, tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().startswith(f"error: {bad} is missing the required column 'Quantity'")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_commands_back_to_back_find_the_state_folder_free(tmp_path):
+    # After a run, the JVM outlives its Python process unless the command waits for it; the next
+    # command would then find the Derby metastore busy. Output goes to a file, not a pipe: a pipe
+    # would make subprocess wait for the JVM too, hiding the problem as a terminal would not.
+    env = {**os.environ, "SEGMENTS_HOME": str(tmp_path), "DBT_TARGET_PATH": str(tmp_path / "dbt-target")}
+    fixture = str(FIXTURES / "online_retail_small.csv")
+    for command in ("run", "ingest"):
+        log = tmp_path / f"{command}.log"
+        with open(log, "w") as output:
+            returncode = subprocess.call([str(BIN / "segments"), command, "--data", fixture], env=env,
+                                         cwd=PROJECT_DIR, stdout=output, stderr=subprocess.STDOUT, timeout=900)
+        assert returncode == 0, log.read_text()
