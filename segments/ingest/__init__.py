@@ -1,7 +1,8 @@
 """Ingest: input files -> raw tables (declared as the dbt source `online_retail`).
 
-- `raw.online_retail_lines`: every parseable data line, typed, strings as published.
-- `raw.online_retail_rejects`: every data line that could not be parsed, its raw text and the reason.
+- `raw.online_retail_lines`: every data line, typed, strings as published; a line that could not be
+  parsed has a `reject_reason` and its `raw_line` (as Spark's CSV reader keeps a corrupt record).
+- `raw.online_retail_rejects`: a view of the rejected lines: raw text and reason.
 - `raw.ingested_files`: one row per input file: checksum, line counts, what became of it.
 
 Each ingest replaces the three tables with the files given, so re-ingesting a file never duplicates
@@ -15,7 +16,6 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyspark import StorageLevel
 from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
@@ -23,7 +23,7 @@ from py4j.protocol import Py4JJavaError
 
 from segments.errors import UserError
 from segments.ingest.inputs import InputFile, expand_paths, inspect_file
-from segments.ingest.online_retail import LINE_COLUMNS, parse_files
+from segments.ingest.online_retail import LINE_COLUMNS, classify_lines, parse_files
 
 RAW_DATABASE = "raw"
 LINES_TABLE = f"{RAW_DATABASE}.online_retail_lines"
@@ -92,10 +92,11 @@ def check_inputs(paths: list[Path]) -> CheckedInputs:
     return CheckedInputs(sources, reports)
 
 
-def _count_lines(parsed, reports: list[FileReport]) -> dict[str, int]:
+def _count_line_kinds(spark: SparkSession, sources: list[InputFile], reports: list[FileReport]) -> int:
+    """Lines per kind and encoding of every file; returns the number of data lines."""
     by_path = {str(r.path): r for r in reports}
-    rejects: dict[str, int] = {}
-    counts = parsed.groupBy("source_file", "line_kind", "reject_reason", "is_latin1").count().collect()
+    data_lines = 0
+    counts = classify_lines(spark, sources).groupBy("source_file", "line_kind", "is_latin1").count().collect()
     for row in counts:
         report = by_path[row["source_file"]]
         report.lines += row["count"]
@@ -104,7 +105,18 @@ def _count_lines(parsed, reports: list[FileReport]) -> dict[str, int]:
             report.header_lines += row["count"]
         elif row["line_kind"] == "blank":
             report.blank_lines += row["count"]
-        elif row["reject_reason"] is None:
+        else:
+            data_lines += row["count"]
+    return data_lines
+
+
+def _count_outcomes(spark: SparkSession, reports: list[FileReport]) -> dict[str, int]:
+    """Loaded and rejected lines per file, read back from the lines table; returns rejects per reason."""
+    by_path = {str(r.path): r for r in reports}
+    rejects: dict[str, int] = {}
+    for row in spark.table(LINES_TABLE).groupBy("source_file", "reject_reason").count().collect():
+        report = by_path[row["source_file"]]
+        if row["reject_reason"] is None:
             report.rows_loaded += row["count"]
         else:
             report.rows_rejected += row["count"]
@@ -124,39 +136,47 @@ def _corrupt_input_error(exc: Exception, sources: list[InputFile]) -> UserError 
 
 
 def ingest(spark: SparkSession, inputs: CheckedInputs | list[Path]) -> IngestResult:
-    """Load the files into the raw tables, replacing what an earlier ingest left there."""
+    """Load the files into the raw tables, replacing what an earlier ingest left there.
+
+    Two passes over the input: a cheap one that decodes and counts lines (an empty or corrupt file
+    fails here, before the previous ingest is replaced), then one that parses every data line and
+    writes it, parsed or rejected, in a single job. Nothing is cached, whatever the input size.
+    """
     checked = inputs if isinstance(inputs, CheckedInputs) else check_inputs(inputs)
     sources, reports = checked.sources, checked.reports
     ingest_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-    parsed = parse_files(spark, sources).persist(StorageLevel.MEMORY_AND_DISK_DESER)
     try:
-        try:
-            rejects = _count_lines(parsed, reports)
-        except (Py4JJavaError, PySparkException) as exc:
-            raise (_corrupt_input_error(exc, sources) or exc) from exc
-        result = IngestResult(ingest_id=ingest_id, files=reports, rejects_by_reason=rejects)
-        if result.data_lines == 0:
-            raise UserError(
-                f"no data lines in {', '.join(str(s.path) for s in sources)} (only a header or blank lines)",
-                "Check that the right file was given",
-            )
-        stamp = [F.lit(ingest_id).alias("ingest_id"), F.current_timestamp().alias("ingested_at")]
-        spark.sql(f"create database if not exists {RAW_DATABASE}")
-        data = parsed.filter("line_kind = 'data'")
-        (
-            data.filter("reject_reason is null")
-            .select(*LINE_COLUMNS, "source_file", *stamp)
-            .write.mode("overwrite").format("parquet").saveAsTable(LINES_TABLE)
+        data_lines = _count_line_kinds(spark, sources, reports)
+    except (Py4JJavaError, PySparkException) as exc:
+        raise (_corrupt_input_error(exc, sources) or exc) from exc
+    if data_lines == 0:
+        raise UserError(
+            f"no data lines in {', '.join(str(s.path) for s in sources)} (only a header or blank lines)",
+            "Check that the right file was given",
         )
-        (
-            data.filter("reject_reason is not null")
-            .select("source_file", F.col("line").alias("raw_line"), "reject_reason", *stamp)
-            .write.mode("overwrite").format("parquet").saveAsTable(REJECTS_TABLE)
+    spark.sql(f"create database if not exists {RAW_DATABASE}")
+    reason = F.col("reject_reason")
+    (
+        parse_files(spark, sources)
+        .filter("line_kind = 'data'")
+        .select(
+            *LINE_COLUMNS,
+            reason,
+            F.when(reason.isNotNull(), F.col("line")).alias("raw_line"),
+            "source_file",
+            F.lit(ingest_id).alias("ingest_id"),
+            F.current_timestamp().alias("ingested_at"),
         )
-        _write_file_reports(spark, ingest_id, reports)
-        return result
-    finally:
-        parsed.unpersist()
+        .write.mode("overwrite").format("parquet").saveAsTable(LINES_TABLE)
+    )
+    spark.sql(
+        f"create or replace view {REJECTS_TABLE} as "
+        f"select source_file, raw_line, reject_reason, ingest_id, ingested_at "
+        f"from {LINES_TABLE} where reject_reason is not null"
+    )
+    rejects = _count_outcomes(spark, reports)
+    _write_file_reports(spark, ingest_id, reports)
+    return IngestResult(ingest_id=ingest_id, files=reports, rejects_by_reason=rejects)
 
 
 def _write_file_reports(spark: SparkSession, ingest_id: str, reports: list[FileReport]) -> None:

@@ -44,13 +44,13 @@ LINE_COLUMNS = (
 )
 
 
-def _decoded_lines(spark: SparkSession, source: InputFile) -> DataFrame:
+def _decoded_lines(spark: SparkSession, source: InputFile, spread: bool = True) -> DataFrame:
     value = F.col("value")
     is_utf8 = F.expr("is_valid_utf8(value)")
     text = F.when(is_utf8, value).otherwise(F.decode(value.cast("binary"), "ISO-8859-1"))
     text_lines = spark.read.text(str(source.path))
     cores = spark.sparkContext.defaultParallelism
-    if text_lines.rdd.getNumPartitions() < cores:
+    if spread and text_lines.rdd.getNumPartitions() < cores:
         # A gzip file is one partition (not splittable): spread its lines so parsing uses every core.
         text_lines = text_lines.repartition(cores)
     decoded = text_lines.select(
@@ -143,13 +143,25 @@ def _typed(split: DataFrame, expected_fields: int) -> DataFrame:
     )
 
 
-def parse_files(spark: SparkSession, sources: list[InputFile]) -> DataFrame:
-    """Every physical line of every file, classified (data/header/blank) and parsed or rejected."""
-    parts = [
-        _typed(_split_fields(_decoded_lines(spark, source), source), source.field_count)
-        for source in sources
-    ]
+def _union(parts: list[DataFrame]) -> DataFrame:
     result = parts[0]
     for part in parts[1:]:
         result = result.unionByName(part)
     return result
+
+
+def classify_lines(spark: SparkSession, sources: list[InputFile]) -> DataFrame:
+    """Every physical line, only decoded and classified (data/header/blank): a cheap first pass that
+    finds empty or corrupt files before anything is written."""
+    return _union([
+        _decoded_lines(spark, source, spread=False).select("source_file", "line_kind", "is_latin1")
+        for source in sources
+    ])
+
+
+def parse_files(spark: SparkSession, sources: list[InputFile]) -> DataFrame:
+    """Every physical line of every file, classified (data/header/blank) and parsed or rejected."""
+    return _union([
+        _typed(_split_fields(_decoded_lines(spark, source), source), source.field_count)
+        for source in sources
+    ])

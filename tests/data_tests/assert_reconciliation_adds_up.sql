@@ -12,9 +12,8 @@ ingested as (
 ),
 
 raw_tables as (
-    select
-        (select count(*) from {{ source('online_retail', 'order_lines') }})
-        + (select count(*) from {{ source('online_retail', 'rejects') }}) as raw_lines
+    select count(*) as raw_lines
+    from {{ source('online_retail', 'order_lines') }}
 )
 
 select audited.audited_lines, ingested.data_lines, raw_tables.raw_lines

@@ -2,6 +2,8 @@
 -- as integer text ('17850.0' -> '17850'). Renames and casts only.
 with source as (
     select * from {{ source('online_retail', 'order_lines') }}
+    -- rejected lines are in the same raw table; stg_online_retail__rejected_lines has them
+    where reject_reason is null
 ),
 
 standardized as (
