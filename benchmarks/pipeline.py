@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-STAGES = ("spark", "ingest", "dbt_build")
+STAGES = ("spark", "ingest", "dbt_build", "ml", "dbt_segments")
 
 
 def machine() -> dict[str, object]:
@@ -52,7 +52,7 @@ def run_in_process(data: Path, repeats: int) -> list[dict[str, float]]:
     timings = []
     with hold_state_folder(settings, command="benchmarks.pipeline"):
         for _ in range(repeats):
-            progress = Progress(steps=3, stream=io.StringIO())
+            progress = Progress(steps=5, stream=io.StringIO())
             started = time.monotonic()
             result = run_pipeline(settings, [data], progress=progress)
             timings.append({**result.seconds, "total": time.monotonic() - started,

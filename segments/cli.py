@@ -51,10 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser(
-        "run", help="ingest the data, build and test every dbt model, print a summary",
+        "run", help="ingest, clean and score RFM with dbt, segment with K-Means, print a summary",
         description="The whole pipeline: ingest the input files into raw tables, `dbt build` the "
-                    "staging, cleaning and mart models with their data tests, and print a summary "
-                    "(rows in, kept, removed per reason, customers scored).",
+                    "staging, cleaning and RFM models with their data tests, fit K-Means on RFM "
+                    "(every k in the range is recorded in ml.ml_k_selection), write the segments "
+                    "back, `dbt build` customer_segments, segment_summary and the segment history, "
+                    "and print a summary (rows in, kept, removed per reason, customers per segment).",
     )
     _data_option(run)
     run.add_argument(
@@ -66,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a dbt var, e.g. --var iqr_multiplier=3 --var rfm_as_of_date=2011-12-01 "
              "(see dbt_project.yml for the list)",
     )
+    _segmentation_options(run)
     run.set_defaults(handler=_run)
 
     ingest = commands.add_parser(
@@ -75,7 +78,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _data_option(ingest)
     ingest.set_defaults(handler=_ingest)
+
+    score = commands.add_parser(
+        "score", help="score customers with the last fitted model, without refitting",
+        description="Load the K-Means model saved by the last `segments run` (under the state "
+                    "folder's models/kmeans/), assign every customer of analytics.fct_customer_rfm "
+                    "to its segment, write ml.ml_customer_clusters and rebuild the segment tables.",
+    )
+    score.add_argument("--model", metavar="PATH", type=Path,
+                       help="a saved model folder (default: the newest under <state>/models/kmeans)")
+    score.set_defaults(handler=_score)
+
+    export = commands.add_parser(
+        "export", help="write one segment's customers to a CSV file for a campaign tool",
+        description="Write the customers of one segment (from analytics.customer_segments) with "
+                    "their R/F/M, scores, both segments and the recommended action.",
+    )
+    export.add_argument("--segment", required=True, help="segment name, e.g. VIP or 'At Risk'")
+    export.add_argument("--type", choices=["kmeans", "rfm"], default="kmeans", dest="segment_type",
+                        help="which segmentation the name belongs to (default kmeans)")
+    export.add_argument("--format", choices=["csv"], default="csv", help="output format (csv)")
+    export.add_argument("--out", metavar="PATH", type=Path,
+                        help="output file (default <state>/exports/<type>_<segment>.csv)")
+    export.set_defaults(handler=_export)
     return parser
+
+
+def _k_value(text: str) -> int | str:
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number or 'auto', got {text!r}") from None
+
+
+def _segmentation_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("segmentation (K-Means on log-scaled, standardized RFM)")
+    group.add_argument("--k", type=_k_value, default=4,
+                       help="clusters to keep: a number (default 4) or 'auto' (elbow of WCSS, then "
+                            "the best silhouette of the elbow and its neighbours)")
+    group.add_argument("--k-min", type=int, default=2, help="smallest k fitted and recorded (default 2)")
+    group.add_argument("--k-max", type=int, default=10, help="largest k fitted and recorded (default 10)")
+    group.add_argument("--seed", type=int, default=42, help="K-Means seed (default 42)")
 
 
 def _inputs(args: argparse.Namespace, settings: Settings) -> list[Path]:
@@ -85,10 +130,14 @@ def _inputs(args: argparse.Namespace, settings: Settings) -> list[Path]:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from segments.pipeline import run_pipeline
 
-    result = run_pipeline(settings, _inputs(args, settings), variables=dict(args.var))
+    from ml.segmentation import SegmentationOptions
+
+    options = SegmentationOptions(k=args.k, k_min=args.k_min, k_max=args.k_max, seed=args.seed)
+    result = run_pipeline(settings, _inputs(args, settings), variables=dict(args.var), segmentation=options)
     print(f"\nResults in {settings.state_dir}")
-    print("  tables: analytics.fct_customer_rfm, analytics.fct_order_lines, analytics.dim_customers,")
-    print("          analytics.audit_row_reconciliation, raw.online_retail_rejects")
+    print("  tables: analytics.customer_segments, analytics.segment_summary, analytics.fct_customer_rfm,")
+    print("          analytics.fct_order_lines, analytics.audit_row_reconciliation, ml.ml_k_selection")
+    print(f"  model:  {result.segmentation.model_path}")
     print('  query:  dbt show --inline "select * from analytics.fct_customer_rfm" (from the project folder)')
     for line in result.summary.lines():
         print(line)
@@ -108,6 +157,24 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _score(args: argparse.Namespace, settings: Settings) -> int:
+    from segments.scoring import score_and_rebuild
+
+    for line in score_and_rebuild(settings, args.model):
+        print(line)
+    return 0
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from segments.export import export_segment
+    from segments.spark.session import embedded_session
+
+    out = args.out or settings.state_dir / "exports" / f"{args.segment_type}_{args.segment.replace(' ', '_')}.csv"
+    count = export_segment(embedded_session(settings), args.segment_type, args.segment, out)
+    print(f"{count:,} customers of {args.segment_type} segment '{args.segment}' written to {out}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -117,6 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if getattr(args, "data", None):
         args.data = [path.expanduser().resolve() for path in args.data]  # before the chdir below
+    for name in ("out", "model"):
+        if getattr(args, name, None):
+            setattr(args, name, getattr(args, name).expanduser().resolve())
     try:
         settings = load_settings()
         export_for_dbt(settings)

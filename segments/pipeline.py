@@ -1,4 +1,4 @@
-"""`segments run`: ingest -> dbt build -> summary, on the embedded SparkSession."""
+"""`segments run`: ingest -> dbt build (cleaning, RFM) -> ml -> dbt build (segments) -> summary."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ml.segmentation import SegmentationOptions, SegmentationResult, segment_customers
 from segments.dbt.runner import BuildReport, run_dbt
 from segments.ingest import IngestResult, check_inputs, ingest
 from segments.progress import Progress
@@ -13,15 +14,20 @@ from segments.settings import Settings
 from segments.spark.session import embedded_session
 from segments.summary import RunSummary, read_summary
 
+# The models that read the ml tables (dbt source `ml`) are built after the ml step.
+CLEAN_BUILD = ["build", "--exclude", "source:ml+"]
+SEGMENTS_BUILD = ["build", "--select", "source:ml+"]
 # Unit tests check model logic on fixed rows, not the data: `make test` runs them, a pipeline run
 # does not (dbt's own advice for production builds).
-PIPELINE_BUILD = ["build", "--exclude-resource-type", "unit_test"]
+WITHOUT_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
+STEPS = 5
 
 
 @dataclass
 class RunResult:
     ingest: IngestResult
-    build: BuildReport
+    builds: list[BuildReport]
+    segmentation: SegmentationResult
     summary: RunSummary
     seconds: dict[str, float]
 
@@ -30,10 +36,21 @@ def run_pipeline(
     settings: Settings,
     data: list[Path],
     variables: dict[str, Any] | None = None,
+    segmentation: SegmentationOptions | None = None,
     progress: Progress | None = None,
+    unit_tests: bool = False,
 ) -> RunResult:
-    progress = progress or Progress(steps=3)
-    inputs = check_inputs(data)  # a bad file fails here, before Spark starts
+    progress = progress or Progress(steps=STEPS)
+    segmentation = segmentation or SegmentationOptions()
+    segmentation.check()
+    inputs = check_inputs(data)  # a bad file or option fails here, before Spark starts
+    extra = [] if unit_tests else WITHOUT_UNIT_TESTS
+
+    def build(command: list[str]) -> BuildReport:
+        report = run_dbt(settings, command + extra, progress.say, variables=variables)
+        progress.say(f"      {report.describe()}")
+        return report
+
     with progress.step("spark", "Start Spark (embedded session, Hive metastore in the state folder)"):
         spark = embedded_session(settings)
     files = ", ".join(str(p) for p in data)
@@ -46,9 +63,16 @@ def run_pipeline(
         for report in ingested.files:
             if report.status == "duplicate":
                 progress.say(f"      skipped {report.path}: same content as {report.duplicate_of}")
-    with progress.step("dbt_build", "dbt build: staging -> cleaning rules -> marts, with data tests"):
-        build = run_dbt(settings, PIPELINE_BUILD, progress.say, variables=variables)
-        progress.say(f"      {build.describe()}")
+    with progress.step("dbt_build", "dbt build: staging -> cleaning rules -> RFM, with data tests"):
+        clean = build(CLEAN_BUILD)
+    with progress.step("ml", f"K-Means on RFM: k = {segmentation.k_min}..{segmentation.k_max}, "
+                             f"keep {segmentation.k}, seed {segmentation.seed}"):
+        segmented = segment_customers(spark, settings.models_dir, segmentation, say=progress.say)
+        progress.say(f"      k = {segmented.k}: " + ", ".join(
+            f"{name} {segmented.sizes.get(name, 0):,}" for name in segmented.names.values()))
+    with progress.step("dbt_segments", "dbt build: customer segments, summary, history, transitions"):
+        segments_build = build(SEGMENTS_BUILD)
     return RunResult(
-        ingest=ingested, build=build, summary=read_summary(spark), seconds=dict(progress.seconds)
+        ingest=ingested, builds=[clean, segments_build], segmentation=segmented,
+        summary=read_summary(spark), seconds=dict(progress.seconds),
     )

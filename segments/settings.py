@@ -34,6 +34,10 @@ class Settings:
         return self.state_dir / "logs"
 
     @property
+    def models_dir(self) -> Path:
+        return self.state_dir / "models"
+
+    @property
     def lock_file(self) -> Path:
         return self.state_dir / "segments.lock"
 

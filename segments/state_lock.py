@@ -22,7 +22,7 @@ from typing import Iterator
 
 from segments.errors import UserError
 from segments.settings import STATE_ENV, Settings
-from segments.spark.jvm import jvm_running_here
+from segments.spark.jvm import jvm_metastore_here
 
 
 def _busy(settings: Settings, holder: str) -> UserError:
@@ -42,7 +42,9 @@ def _describe_holder(lock_file: Path) -> str:
 
 def _derby_in_use(metastore_dir: Path) -> bool:
     derby_lock = metastore_dir / "dbex.lck"
-    if not derby_lock.exists() or jvm_running_here():
+    # Our own JVM on this metastore: probing would release its lock (see the module docstring).
+    ours = jvm_metastore_here()
+    if not derby_lock.exists() or (ours is not None and str(metastore_dir) in ours):
         return False
     with open(derby_lock, "r+b") as probe:
         try:

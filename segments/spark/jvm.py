@@ -15,6 +15,18 @@ def jvm_running_here() -> bool:
     return context is not None and context.SparkContext._gateway is not None
 
 
+def jvm_metastore_here() -> str | None:
+    """The Derby connection URL of this process's Spark JVM, if it has one."""
+    if not jvm_running_here():
+        return None
+    from pyspark import SparkContext
+
+    context = SparkContext._active_spark_context
+    if context is None:
+        return None
+    return context.getConf().get("spark.hadoop.javax.jdo.option.ConnectionURL", None)
+
+
 def stop_embedded_session() -> None:
     """Stop Spark and wait until its JVM has exited.
 

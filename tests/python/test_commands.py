@@ -33,13 +33,14 @@ def segments_run(state, tmp_path_factory) -> subprocess.CompletedProcess:
     # Run from another folder with a relative --data path, as a user would.
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     (elsewhere / "sales.csv").write_bytes((FIXTURES / "online_retail_small.csv").read_bytes())
-    return run([str(BIN / "segments"), "run", "--data", "sales.csv"], state, cwd=elsewhere)
+    return run([str(BIN / "segments"), "run", "--data", "sales.csv", "--k-max", "4"], state, cwd=elsewhere)
 
 
 def test_segments_run_prints_progress_and_summary(segments_run, state):
     assert segments_run.returncode == 0, segments_run.stderr
     out = segments_run.stdout
-    for expected in ["[1/3]", "[2/3] Ingest", "[3/3] dbt build", "fct_customer_rfm (",
+    for expected in ["[1/5]", "[2/5] Ingest", "[3/5] dbt build", "fct_customer_rfm (", "[4/5] K-Means",
+                     "[5/5] dbt build", "customer_segments (", "recommended action",
                      "rows in                  30", "rows kept                20",
                      "missing_customer_id", "customers scored          5", f"Results in {state['SEGMENTS_HOME']}"]:
         assert expected in out
@@ -73,9 +74,9 @@ def test_commands_back_to_back_find_the_state_folder_free(tmp_path):
     # would make subprocess wait for the JVM too, hiding the problem as a terminal would not.
     env = {**os.environ, "SEGMENTS_HOME": str(tmp_path), "DBT_TARGET_PATH": str(tmp_path / "dbt-target")}
     fixture = str(FIXTURES / "online_retail_small.csv")
-    for command in ("run", "ingest"):
-        log = tmp_path / f"{command}.log"
+    for command in (["run", "--k-max", "4"], ["ingest"]):
+        log = tmp_path / f"{command[0]}.log"
         with open(log, "w") as output:
-            returncode = subprocess.call([str(BIN / "segments"), command, "--data", fixture], env=env,
+            returncode = subprocess.call([str(BIN / "segments"), *command, "--data", fixture], env=env,
                                          cwd=PROJECT_DIR, stdout=output, stderr=subprocess.STDOUT, timeout=900)
         assert returncode == 0, log.read_text()

@@ -4,12 +4,15 @@ arithmetic, and proof that the dbt unit tests and data tests can fail."""
 from __future__ import annotations
 
 import csv
+import io
 
 import numpy as np
 import pytest
 
+from ml.segmentation import SegmentationOptions
 from segments.dbt.runner import DbtFailed, run_dbt
-from segments.ingest import ingest
+from segments.pipeline import run_pipeline
+from segments.progress import Progress
 from segments.ingest.online_retail import REJECT_REASONS
 from tests.conftest import FIXTURES, PROJECT_DIR
 
@@ -41,15 +44,19 @@ def bounds(values: list[float]) -> tuple[float, float]:
 
 @pytest.fixture(scope="module")
 def built(spark, settings):
-    ingest(spark, [SMALL])
-    report = run_dbt(settings, ["build"], lambda line: None)  # unit tests included
-    return report
+    # The fixture has 5 customers: k up to 4.
+    result = run_pipeline(settings, [SMALL], segmentation=SegmentationOptions(k=3, k_max=4),
+                          progress=Progress(steps=5, stream=io.StringIO()), unit_tests=True)
+    return result
 
 
 def test_build_runs_models_data_tests_and_unit_tests(built):
-    assert built.failures == []
-    assert built.counts.get("unit_test pass", 0) >= 13
-    assert built.counts.get("test pass", 0) >= 60
+    clean, segments = built.builds
+    assert clean.failures == [] and segments.failures == []
+    assert clean.counts.get("unit_test pass", 0) >= 14
+    assert clean.counts.get("test pass", 0) >= 70
+    assert segments.counts.get("test pass", 0) >= 15
+    assert segments.counts.get("model success", 0) == 4
 
 
 def test_every_line_is_accounted_for(built, rows):

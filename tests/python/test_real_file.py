@@ -1,4 +1,4 @@
-"""The full bundled UCI file through ingest and dbt build (integration: about two minutes)."""
+"""The full bundled UCI file through ingest, dbt build and K-Means (integration: about three minutes)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import pytest
 
 from segments.dbt.runner import run_dbt
 from segments.ingest import ingest
-from segments.pipeline import PIPELINE_BUILD
+from ml.segmentation import SegmentationOptions, segment_customers
+from segments.pipeline import CLEAN_BUILD, SEGMENTS_BUILD, WITHOUT_UNIT_TESTS
 from tests.conftest import REAL_FILE
 
 pytestmark = pytest.mark.integration
@@ -48,7 +49,7 @@ def uci_variant(source: Path, target: Path) -> Path:
 
 def build(spark, settings, path: Path) -> None:
     ingest(spark, [path])
-    run_dbt(settings, PIPELINE_BUILD, lambda line: None)
+    run_dbt(settings, CLEAN_BUILD + WITHOUT_UNIT_TESTS, lambda line: None)
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +85,27 @@ def test_uci_encoding_and_date_layout_give_identical_tables(real_build, spark, s
         extra = spark.sql(f"select count(*) from ({after} except all select * from {before})").first()[0]
         assert (missing, extra) == (0, 0), name
         spark.sql(f"uncache table {before}")
+
+
+def test_k4_on_the_real_file_gives_the_four_segments_with_repeat_buyers_in_vip(real_build, spark, settings):
+    result = segment_customers(spark, settings.models_dir, SegmentationOptions(k=4))
+    run_dbt(settings, SEGMENTS_BUILD + WITHOUT_UNIT_TESTS, lambda line: None)
+    assert sorted(result.names.values()) == ["Churned", "New", "Potential", "VIP"]
+    profile = {r["segment"]: r for r in spark.table("ml.ml_clusters").collect()}
+    vip = profile["VIP"]
+    assert all(vip["mean_frequency"] > other["mean_frequency"] and vip["mean_monetary"] > other["mean_monetary"]
+               for name, other in profile.items() if name != "VIP")
+    assert profile["Churned"]["mean_recency_days"] == max(p["mean_recency_days"] for p in profile.values())
+    assert profile["New"]["mean_recency_days"] < profile["Potential"]["mean_recency_days"]
+    assert profile["New"]["mean_frequency"] < profile["Potential"]["mean_frequency"]
+    # The top 1 % of customers by frequency are VIPs.
+    top = spark.sql("""
+        select c.segment from analytics.fct_customer_rfm r join ml.ml_customer_clusters c using (customer_id)
+        order by r.frequency desc limit 43
+    """).collect()
+    assert {r["segment"] for r in top} == {"VIP"}
+    selection = spark.sql(f"select k, silhouette from ml.ml_k_selection where run_id = '{result.run_id}'").collect()
+    assert sorted(r["k"] for r in selection) == list(range(2, 11))
+    assert all(r["silhouette"] is not None for r in selection)
+    summary = spark.sql("select count(*) from analytics.customer_segments").first()[0]
+    assert summary == spark.table("analytics.fct_customer_rfm").count()

@@ -1,0 +1,179 @@
+"""Fit, name, score and write back: the ml step of `segments run`, and `segments score`.
+
+Tables (schema `ml`, declared as the dbt source `ml`):
+  ml_k_selection(run_id, k, wcss, silhouette, is_chosen)   every run's k search, history kept
+  ml_clusters(run_id, cluster_id, segment, customers, mean/median recency, frequency, monetary,
+              centroid_* in scaled units)                  the chosen model's clusters
+  ml_customer_clusters(run_id, customer_id, cluster_id, segment, distance_to_centroid, scored_at)
+The fitted PipelineModel is saved under <state>/models/kmeans/<run_id>/ with its segment names.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from pyspark.ml import PipelineModel
+from pyspark.ml.functions import vector_to_array
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from ml.features import FEATURES, RFM_COLUMNS, feature_pipeline
+from ml.k_selection import KResult, choose_k, evaluate_k
+from ml.labels import SEGMENT_NAMES, Centroid, name_clusters
+from ml.store import publish
+from segments.errors import UserError
+
+RFM_TABLE = "analytics.fct_customer_rfm"
+NAMES_FILE = "segments.json"
+
+
+@dataclass
+class SegmentationResult:
+    run_id: str
+    k: int
+    k_results: list[KResult]
+    names: dict[int, str]
+    model_path: Path
+    sizes: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SegmentationOptions:
+    """k: a number, or "auto" for the rule in ml/k_selection.py; every k in k_min..k_max is fitted."""
+
+    k: int | str = 4
+    k_min: int = 2
+    k_max: int = 10
+    seed: int = 42
+
+    def check(self) -> None:
+        if not 2 <= self.k_min <= self.k_max <= len(SEGMENT_NAMES):
+            raise UserError(
+                f"the k range {self.k_min}..{self.k_max} is not valid",
+                f"Use 2 <= k-min <= k-max <= {len(SEGMENT_NAMES)} (there are {len(SEGMENT_NAMES)} segment names)",
+            )
+        if self.k != "auto" and not (isinstance(self.k, int) and self.k_min <= self.k <= self.k_max):
+            raise UserError(f"k = {self.k} is not in the k range {self.k_min}..{self.k_max}",
+                            "Give --k inside --k-min..--k-max, or --k auto")
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def _distance(centers: list[list[float]]) -> Column:
+    """Euclidean distance from each row's scaled features to its own cluster's centre, in Spark."""
+    table = F.array(*(F.array(*(F.lit(float(x)) for x in centre)) for centre in centers))
+    centre = F.element_at(table, F.col("cluster_id") + 1)
+    squares = F.zip_with(vector_to_array(F.col(FEATURES)), centre, lambda x, c: (x - c) * (x - c))
+    return F.sqrt(F.aggregate(squares, F.lit(0.0), lambda acc, x: acc + x))
+
+
+def _assign(scored: DataFrame, centers: list[list[float]], names: dict[int, str], run_id: str) -> DataFrame:
+    segment = F.element_at(F.create_map(*(x for cid, name in sorted(names.items()) for x in (F.lit(cid), F.lit(name)))),
+                           F.col("cluster_id"))
+    return scored.select(
+        F.lit(run_id).alias("run_id"),
+        "customer_id",
+        F.col("cluster_id").cast("int").alias("cluster_id"),
+        segment.alias("segment"),
+        F.round(_distance(centers), 6).alias("distance_to_centroid"),
+        F.current_timestamp().alias("scored_at"),
+    )
+
+
+def _cluster_profile(assigned: DataFrame, rfm: DataFrame, centers: list[list[float]], run_id: str) -> DataFrame:
+    joined = assigned.join(rfm, "customer_id")
+    stats = joined.groupBy("cluster_id", "segment").agg(
+        F.count("*").alias("customers"),
+        *(F.round(F.avg(c), 2).alias(f"mean_{c}") for c in RFM_COLUMNS),
+        *(F.percentile(c, 0.5).alias(f"median_{c}") for c in RFM_COLUMNS),
+    )
+    centre_rows = F.array(*(
+        F.struct(F.lit(i).alias("cid"), *(F.lit(float(x)).alias(f"centroid_{c}") for x, c in zip(centre, RFM_COLUMNS)))
+        for i, centre in enumerate(centers)
+    ))
+    centres = assigned.sparkSession.range(1).select(F.inline(centre_rows))
+    return (stats.join(centres, stats.cluster_id == centres.cid).drop("cid")
+            .select(F.lit(run_id).alias("run_id"), "*").orderBy("cluster_id"))
+
+
+def segment_customers(
+    spark: SparkSession,
+    models_dir: Path,
+    options: SegmentationOptions = SegmentationOptions(),
+    say: Callable[[str], None] = lambda _: None,
+    source: str = RFM_TABLE,
+) -> SegmentationResult:
+    """Fit K-Means for every k in the range, keep k (or the `auto` choice), name, score, write back."""
+    options.check()
+    seed = options.seed
+    run_id = new_run_id()
+    rfm = spark.table(source)
+    features_model = feature_pipeline().fit(rfm)
+    features = features_model.transform(rfm).select("customer_id", FEATURES).cache()
+    try:
+        customers = features.count()
+        if customers <= options.k_max:
+            raise UserError(
+                f"{source} has {customers} customers: too few for k up to {options.k_max}",
+                f"Use --k-max {max(2, customers - 1)} or fewer (and --k within it), or give more data",
+            )
+        results, models = evaluate_k(features, customers, list(range(options.k_min, options.k_max + 1)), seed, say)
+        chosen = choose_k(results) if options.k == "auto" else int(options.k)
+        kmeans_model = models[chosen]
+        centers = [list(map(float, c)) for c in kmeans_model.clusterCenters()]
+        names = name_clusters([Centroid(i, *c) for i, c in enumerate(centers)])
+        assigned = _assign(kmeans_model.transform(features), centers, names, run_id)
+        publish(spark, assigned, "ml_customer_clusters", run_id)
+    finally:
+        features.unpersist()
+    published = spark.table("ml.ml_customer_clusters")
+    publish(spark, _cluster_profile(published, rfm, centers, run_id), "ml_clusters", run_id)
+    _publish_k_selection(spark, results, chosen, run_id)
+
+    model_path = models_dir / "kmeans" / run_id
+    PipelineModel(stages=[*features_model.stages, kmeans_model]).write().overwrite().save(str(model_path))
+    (model_path / NAMES_FILE).write_text(json.dumps(
+        {"run_id": run_id, "k": chosen, "seed": seed, "names": {str(c): n for c, n in names.items()}}, indent=2))
+    sizes = {r["segment"]: r["customers"] for r in published.groupBy("segment").agg(F.count("*").alias("customers")).collect()}
+    return SegmentationResult(run_id, chosen, results, names, model_path, sizes)
+
+
+def _publish_k_selection(spark: SparkSession, results: list[KResult], chosen: int, run_id: str) -> None:
+    rows = F.array(*(
+        F.struct(F.lit(run_id).alias("run_id"), F.lit(r.k).alias("k"), F.lit(r.wcss).alias("wcss"),
+                 F.lit(r.silhouette).alias("silhouette"), F.lit(r.k == chosen).alias("is_chosen"))
+        for r in results
+    ))
+    new = spark.range(1).select(F.inline(rows))
+    if spark.catalog.tableExists("ml.ml_k_selection"):
+        new = spark.table("ml.ml_k_selection").unionByName(new)
+    publish(spark, new, "ml_k_selection", run_id)
+
+
+def latest_model(models_dir: Path) -> Path | None:
+    runs = sorted(p for p in (models_dir / "kmeans").glob("*") if (p / NAMES_FILE).is_file())
+    return runs[-1] if runs else None
+
+
+def score_customers(
+    spark: SparkSession, model_path: Path, say: Callable[[str], None] = lambda _: None, source: str = RFM_TABLE,
+) -> SegmentationResult:
+    """Score every RFM customer with a saved model, without refitting."""
+    info = json.loads((model_path / NAMES_FILE).read_text())
+    names = {int(c): n for c, n in info["names"].items()}
+    model = PipelineModel.load(str(model_path))
+    centers = [list(map(float, c)) for c in model.stages[-1].clusterCenters()]
+    run_id = new_run_id()
+    assigned = _assign(model.transform(spark.table(source)), centers, names, run_id)
+    publish(spark, assigned, "ml_customer_clusters", run_id)
+    published = spark.table("ml.ml_customer_clusters")
+    sizes = {r["segment"]: r["customers"] for r in published.groupBy("segment").agg(F.count("*").alias("customers")).collect()}
+    say(f"      scored with the model of run {info['run_id']} (k={info['k']})")
+    return SegmentationResult(run_id, info["k"], [], names, model_path, sizes)

@@ -1,0 +1,39 @@
+-- Per segment, for both segmentations (segment_type kmeans or rfm): customers and their share,
+-- mean and median R/F/M, revenue (sum of monetary) and its share.
+with customer_segments as (
+    select * from {{ ref('customer_segments') }}
+),
+
+by_segment as (
+    select 'kmeans' as segment_type, kmeans_segment as segment, recency_days, frequency, monetary
+    from customer_segments
+    union all
+    select 'rfm' as segment_type, rfm_segment as segment, recency_days, frequency, monetary
+    from customer_segments
+),
+
+summarized as (
+    select
+        segment_type,
+        segment,
+        count(*) as customers,
+        round(avg(recency_days), 1) as mean_recency_days,
+        percentile(recency_days, 0.5) as median_recency_days,
+        round(avg(frequency), 2) as mean_frequency,
+        percentile(frequency, 0.5) as median_frequency,
+        round(avg(monetary), 2) as mean_monetary,
+        round(percentile(monetary, 0.5), 2) as median_monetary,
+        round(sum(monetary), 2) as revenue
+    from by_segment
+    group by 1, 2
+),
+
+final as (
+    select
+        summarized.*,
+        round(customers / sum(customers) over (partition by segment_type), 4) as customer_share,
+        round(revenue / sum(revenue) over (partition by segment_type), 4) as revenue_share
+    from summarized
+)
+
+select * from final
