@@ -29,6 +29,7 @@ test-fast: install
 
 bench: install
 	$(BIN)/python -m benchmarks.pipeline
+	$(BIN)/python -m benchmarks.kmeans
 
 constraints:
 	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints

@@ -11,6 +11,7 @@ WCSS always covers every customer.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -29,6 +30,7 @@ class KResult:
     k: int
     wcss: float
     silhouette: float
+    seconds: float = 0.0  # fit + silhouette wall time
 
 
 def kmeans(k: int, seed: int) -> KMeans:
@@ -53,9 +55,10 @@ def evaluate_k(
     results, models = [], {}
     try:
         for k in ks:
+            started = time.monotonic()
             model = kmeans(k, seed).fit(features)
             silhouette = evaluator.evaluate(model.transform(sample))
-            results.append(KResult(k=k, wcss=model.summary.trainingCost, silhouette=silhouette))
+            results.append(KResult(k, model.summary.trainingCost, silhouette, time.monotonic() - started))
             models[k] = model
             say(f"      k={k:<3} WCSS {model.summary.trainingCost:>12,.1f}   silhouette {silhouette:.4f}")
     finally:

@@ -141,7 +141,7 @@ def segment_customers(
     PipelineModel(stages=[*features_model.stages, kmeans_model]).write().overwrite().save(str(model_path))
     (model_path / NAMES_FILE).write_text(json.dumps(
         {"run_id": run_id, "k": chosen, "seed": seed, "names": {str(c): n for c, n in names.items()}}, indent=2))
-    sizes = {r["segment"]: r["customers"] for r in published.groupBy("segment").agg(F.count("*").alias("customers")).collect()}
+    sizes = _segment_sizes(published)
     return SegmentationResult(run_id, chosen, results, names, model_path, sizes)
 
 
@@ -155,6 +155,10 @@ def _publish_k_selection(spark: SparkSession, results: list[KResult], chosen: in
     if spark.catalog.tableExists("ml.ml_k_selection"):
         new = spark.table("ml.ml_k_selection").unionByName(new)
     publish(spark, new, "ml_k_selection", run_id)
+
+
+def _segment_sizes(clusters: DataFrame) -> dict[str, int]:
+    return {r["segment"]: r["customers"] for r in clusters.groupBy("segment").agg(F.count("*").alias("customers")).collect()}
 
 
 def latest_model(models_dir: Path) -> Path | None:
@@ -174,6 +178,6 @@ def score_customers(
     assigned = _assign(model.transform(spark.table(source)), centers, names, run_id)
     publish(spark, assigned, "ml_customer_clusters", run_id)
     published = spark.table("ml.ml_customer_clusters")
-    sizes = {r["segment"]: r["customers"] for r in published.groupBy("segment").agg(F.count("*").alias("customers")).collect()}
+    sizes = _segment_sizes(published)
     say(f"      scored with the model of run {info['run_id']} (k={info['k']})")
     return SegmentationResult(run_id, info["k"], [], names, model_path, sizes)

@@ -11,8 +11,11 @@ import pytest
 
 from ml.segmentation import SegmentationOptions
 from segments.dbt.runner import DbtFailed, run_dbt
+from segments.errors import UserError
+from segments.export import export_segment
 from segments.pipeline import run_pipeline
 from segments.progress import Progress
+from segments.scoring import score_and_rebuild
 from segments.ingest.online_retail import REJECT_REASONS
 from tests.conftest import FIXTURES, PROJECT_DIR
 
@@ -137,3 +140,28 @@ def test_reconciliation_test_fails_when_a_line_goes_missing(built, spark, settin
     finally:
         spark.sql(f"insert overwrite table {raw} select * from raw.lines_backup")
         spark.sql("drop table raw.lines_backup")
+
+
+def test_export_writes_one_segment_and_names_the_valid_ones_on_a_typo(built, spark, tmp_path, rows):
+    out = tmp_path / "vip.csv"
+    count = export_segment(spark, "kmeans", "vip", out)  # names match case-insensitively
+    with open(out) as handle:
+        exported = list(csv.DictReader(handle))
+    expected = [r["customer_id"] for r in rows("analytics.customer_segments", "customer_id", "kmeans_segment = 'VIP'")]
+    assert count == len(exported) == len(expected) >= 1
+    assert sorted(r["customer_id"] for r in exported) == expected
+    assert all(r["recommended_action"] for r in exported)
+    with pytest.raises(UserError, match=r"'Champs' is not a rfm segment. Valid rfm segments: About to Sleep, At Risk, Can't Lose Them, Champions"):
+        export_segment(spark, "rfm", "Champs", tmp_path / "x.csv")
+
+
+def test_scoring_again_adds_a_run_to_the_history_and_counts_transitions(built, settings, spark, rows):
+    before = {r["customer_id"]: r["kmeans_segment"] for r in rows("analytics.customer_segments", "customer_id")}
+    score_and_rebuild(settings)
+    runs = spark.sql("select count(distinct run_id) from analytics.customer_segments_history").first()[0]
+    assert runs == 2
+    transitions = rows("analytics.segment_transitions", "from_segment, to_segment")
+    # The same model scores the same customers the same way: every customer stays in its segment.
+    assert {(r["from_segment"], r["to_segment"]): r["customers"] for r in transitions} == {
+        (segment, segment): list(before.values()).count(segment) for segment in set(before.values())
+    }
