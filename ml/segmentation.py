@@ -133,15 +133,16 @@ def segment_customers(
         publish(spark, assigned, "ml_customer_clusters", run_id)
     finally:
         features.unpersist()
-    published = spark.table("ml.ml_customer_clusters")
-    publish(spark, _cluster_profile(published, rfm, centers, run_id), "ml_clusters", run_id)
+    profile = publish(spark, _cluster_profile(spark.table("ml.ml_customer_clusters"), rfm, centers, run_id),
+                      "ml_clusters", run_id)
     _publish_k_selection(spark, results, chosen, run_id)
 
     model_path = models_dir / "kmeans" / run_id
     PipelineModel(stages=[*features_model.stages, kmeans_model]).write().overwrite().save(str(model_path))
     (model_path / NAMES_FILE).write_text(json.dumps(
         {"run_id": run_id, "k": chosen, "seed": seed, "names": {str(c): n for c, n in names.items()}}, indent=2))
-    sizes = _segment_sizes(published)
+    # the cluster profile already counts each segment's customers: no second pass over them
+    sizes = {r["segment"]: r["customers"] for r in spark.table(profile).collect()}
     return SegmentationResult(run_id, chosen, results, names, model_path, sizes)
 
 
@@ -177,7 +178,6 @@ def score_customers(
     run_id = new_run_id()
     assigned = _assign(model.transform(spark.table(source)), centers, names, run_id)
     publish(spark, assigned, "ml_customer_clusters", run_id)
-    published = spark.table("ml.ml_customer_clusters")
-    sizes = _segment_sizes(published)
+    sizes = _segment_sizes(spark.table("ml.ml_customer_clusters"))
     say(f"      scored with the model of run {info['run_id']} (k={info['k']})")
     return SegmentationResult(run_id, info["k"], [], names, model_path, sizes)

@@ -20,12 +20,6 @@ def _versions(spark: SparkSession, name: str) -> list[str]:
     )
 
 
-def current_table(spark: SparkSession, name: str) -> str | None:
-    """The published view `ml.<name>` if it exists."""
-    spark.sql(f"create database if not exists {ML_DATABASE}")
-    return f"{ML_DATABASE}.{name}" if spark.catalog.tableExists(f"{ML_DATABASE}.{name}") else None
-
-
 def publish(spark: SparkSession, frame: DataFrame, name: str, run_id: str) -> str:
     """Write `frame` as a new version of `ml.<name>` and switch the view to it."""
     spark.sql(f"create database if not exists {ML_DATABASE}")

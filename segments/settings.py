@@ -22,10 +22,6 @@ class Settings:
     state_dir: Path
 
     @property
-    def warehouse_dir(self) -> Path:
-        return self.state_dir / "warehouse"
-
-    @property
     def metastore_dir(self) -> Path:
         return self.state_dir / "metastore_db"
 
