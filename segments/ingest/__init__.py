@@ -92,10 +92,9 @@ def check_inputs(paths: list[Path]) -> CheckedInputs:
     return CheckedInputs(sources, reports)
 
 
-def _count_line_kinds(spark: SparkSession, sources: list[InputFile], reports: list[FileReport]) -> int:
-    """Lines per kind and encoding of every file; returns the number of data lines."""
-    by_path = {str(r.path): r for r in reports}
-    data_lines = 0
+def _count_line_kinds(spark: SparkSession, sources: list[InputFile], reports: list[FileReport]) -> None:
+    """Lines per kind and encoding of every file, into its report."""
+    by_path = {str(r.path): r for r in reports if r.status == "loaded"}  # a path given twice: once loaded
     counts = classify_lines(spark, sources).groupBy("source_file", "line_kind", "is_latin1").count().collect()
     for row in counts:
         report = by_path[row["source_file"]]
@@ -105,14 +104,11 @@ def _count_line_kinds(spark: SparkSession, sources: list[InputFile], reports: li
             report.header_lines += row["count"]
         elif row["line_kind"] == "blank":
             report.blank_lines += row["count"]
-        else:
-            data_lines += row["count"]
-    return data_lines
 
 
 def _count_outcomes(spark: SparkSession, reports: list[FileReport]) -> dict[str, int]:
     """Loaded and rejected lines per file, read back from the lines table; returns rejects per reason."""
-    by_path = {str(r.path): r for r in reports}
+    by_path = {str(r.path): r for r in reports if r.status == "loaded"}  # a path given twice: once loaded
     rejects: dict[str, int] = {}
     for row in spark.table(LINES_TABLE).groupBy("source_file", "reject_reason").count().collect():
         report = by_path[row["source_file"]]
@@ -146,12 +142,13 @@ def ingest(spark: SparkSession, inputs: CheckedInputs | list[Path]) -> IngestRes
     sources, reports = checked.sources, checked.reports
     ingest_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     try:
-        data_lines = _count_line_kinds(spark, sources, reports)
+        _count_line_kinds(spark, sources, reports)
     except (Py4JJavaError, PySparkException) as exc:
         raise (_corrupt_input_error(exc, sources) or exc) from exc
-    if data_lines == 0:
+    empty = [r for r in reports if r.status == "loaded" and r.lines == r.header_lines + r.blank_lines]
+    if empty:  # even next to good files: an export that wrote only its header is a failed export
         raise UserError(
-            f"no data lines in {', '.join(str(s.path) for s in sources)} (only a header or blank lines)",
+            f"no data lines in {', '.join(str(r.path) for r in empty)} (only a header or blank lines)",
             "Check that the right file was given",
         )
     spark.sql(f"create database if not exists {RAW_DATABASE}")
