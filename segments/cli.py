@@ -17,6 +17,7 @@ from segments.settings import Settings, export_for_dbt, load_settings
 from segments.spark.jvm import jvm_running_here, stop_embedded_session
 from segments.state_lock import hold_state_folder
 
+LAYER_NAMES = ("raw", "clean", "rfm", "segments")  # segments.quality.LAYERS, without importing GE
 EPILOG = """\
 Environment: SEGMENTS_HOME (state folder: warehouse, metastore, logs; default ./.segments),
 SEGMENTS_DRIVER_MEMORY, SEGMENTS_SHUFFLE_PARTITIONS, SEGMENTS_SPARK_MASTER (see profiles.yml).
@@ -69,7 +70,22 @@ def build_parser() -> argparse.ArgumentParser:
              "(see dbt_project.yml for the list)",
     )
     _segmentation_options(run)
+    _quality_option(run)
     run.set_defaults(handler=_run)
+
+    check = commands.add_parser(
+        "check", help="run the Great Expectations checkpoints on the current tables",
+        description="Check the tables of the last run against the data contracts of each layer "
+                    "(the same checkpoints `segments run` runs between its steps): raw = the "
+                    "ingested lines, clean = analytics.fct_order_lines, rfm = "
+                    "analytics.fct_customer_rfm, segments = analytics.customer_segments and "
+                    "ml.ml_k_selection. Exit status 1 if an expectation fails; the Data Docs "
+                    "report is written to <state>/quality/data_docs/index.html.",
+    )
+    check.add_argument("--layer", action="append", choices=list(LAYER_NAMES), dest="layers",
+                       help="check only this layer; repeat for several (default: all, in order)")
+    _quality_option(check)
+    check.set_defaults(handler=_check)
 
     ingest = commands.add_parser(
         "ingest", help="only load input files into the raw tables",
@@ -104,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quality_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quality-config", metavar="PATH", type=Path,
+                        help="thresholds of the data quality checks (default: quality.yml in the project)")
+
+
 def _k_value(text: str) -> int | str:
     if text == "auto":
         return text
@@ -133,14 +154,33 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from ml.segmentation import SegmentationOptions
 
     options = SegmentationOptions(k=args.k, k_min=args.k_min, k_max=args.k_max, seed=args.seed)
-    result = run_pipeline(settings, _inputs(args, settings), variables=dict(args.var), segmentation=options)
+    result = run_pipeline(settings, _inputs(args, settings), variables=dict(args.var), segmentation=options,
+                          quality_config=args.quality_config)
     print(f"\nResults in {settings.state_dir}")
     print("  tables: analytics.customer_segments, analytics.segment_summary, analytics.fct_customer_rfm,")
     print("          analytics.fct_order_lines, analytics.audit_row_reconciliation, ml.ml_k_selection")
     print(f"  model:  {result.segmentation.model_path}")
     print('  query:  dbt show --inline "select * from analytics.fct_customer_rfm" (from the project folder)')
+    print(f"  checks: {_describe_checks(result.checks)}; Data Docs {settings.quality_docs_dir / 'index.html'}")
     for line in result.summary.lines():
         print(line)
+    return 0
+
+
+def _describe_checks(reports: list) -> str:
+    met = sum(r.expectations - len(r.failures) for r in reports)
+    total = sum(r.expectations for r in reports)
+    return f"{met}/{total} expectations met on {', '.join(r.layer for r in reports)}"
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from segments.quality import QualityChecker, load_quality_config
+    from segments.spark.session import embedded_session
+
+    config = load_quality_config(args.quality_config or settings.quality_config)
+    checker = QualityChecker(embedded_session(settings), config, settings.quality_docs_dir)
+    reports = checker.check(args.layers or list(LAYER_NAMES), say=print)
+    print(f"{_describe_checks(reports)}; Data Docs {settings.quality_docs_dir / 'index.html'}")
     return 0
 
 
@@ -184,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if getattr(args, "data", None):
         args.data = [path.expanduser().resolve() for path in args.data]  # before the chdir below
-    for name in ("out", "model"):
+    for name in ("out", "model", "quality_config"):
         if getattr(args, name, None):
             setattr(args, name, getattr(args, name).expanduser().resolve())
     try:

@@ -1,4 +1,5 @@
-"""`segments run`: ingest -> dbt build (cleaning, RFM) -> ml -> dbt build (segments) -> summary."""
+"""`segments run`: ingest -> dbt build (cleaning, RFM) -> ml -> dbt build (segments) -> summary,
+with the Great Expectations checkpoints of each layer between the steps."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ml.segmentation import SegmentationOptions, SegmentationResult, segment_cus
 from segments.dbt.runner import BuildReport, run_dbt
 from segments.ingest import IngestResult, check_inputs, ingest
 from segments.progress import Progress
+from segments.quality import LayerReport, QualityChecker, load_quality_config
 from segments.settings import Settings
 from segments.spark.session import embedded_session
 from segments.summary import RunSummary, read_summary
@@ -20,7 +22,7 @@ SEGMENTS_BUILD = ["build", "--select", "source:ml+"]
 # Unit tests check model logic on fixed rows, not the data: `make test` runs them, a pipeline run
 # does not (dbt's own advice for production builds).
 WITHOUT_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
-STEPS = 5
+STEPS = 8
 
 
 @dataclass
@@ -29,6 +31,7 @@ class RunResult:
     builds: list[BuildReport]
     segmentation: SegmentationResult
     summary: RunSummary
+    checks: list[LayerReport]
     seconds: dict[str, float]
 
 
@@ -39,11 +42,14 @@ def run_pipeline(
     segmentation: SegmentationOptions | None = None,
     progress: Progress | None = None,
     unit_tests: bool = False,
+    quality_config: Path | None = None,
 ) -> RunResult:
     progress = progress or Progress(steps=STEPS)
     segmentation = segmentation or SegmentationOptions()
     segmentation.check()
-    inputs = check_inputs(data)  # a bad file or option fails here, before Spark starts
+    # a bad file, option or quality config fails here, before Spark starts
+    quality = load_quality_config(quality_config or settings.quality_config)
+    inputs = check_inputs(data)
     extra = [] if unit_tests else WITHOUT_UNIT_TESTS
 
     def build(command: list[str]) -> BuildReport:
@@ -53,6 +59,13 @@ def run_pipeline(
 
     with progress.step("spark", "Start Spark (embedded session, Hive metastore in the state folder)"):
         spark = embedded_session(settings)
+    checker = QualityChecker(spark, quality, settings.quality_docs_dir)
+    checks: list[LayerReport] = []
+
+    def check(key: str, layers: list[str]) -> None:
+        with progress.step(key, f"Check {' and '.join(layers)} (Great Expectations, {quality.path.name})"):
+            checks.extend(checker.check(layers, say=progress.say))
+
     files = ", ".join(str(p) for p in data)
     with progress.step("ingest", f"Ingest {files}"):
         ingested = ingest(spark, inputs)
@@ -63,8 +76,10 @@ def run_pipeline(
         for report in ingested.files:
             if report.status == "duplicate":
                 progress.say(f"      skipped {report.path}: same content as {report.duplicate_of}")
+    check("check_raw", ["raw"])
     with progress.step("dbt_build", "dbt build: staging -> cleaning rules -> RFM, with data tests"):
         clean = build(CLEAN_BUILD)
+    check("check_marts", ["clean", "rfm"])
     with progress.step("ml", f"K-Means on RFM: k = {segmentation.k_min}..{segmentation.k_max}, "
                              f"keep {segmentation.k}, seed {segmentation.seed}"):
         segmented = segment_customers(spark, settings.models_dir, segmentation, say=progress.say)
@@ -72,7 +87,8 @@ def run_pipeline(
             f"{name} {segmented.sizes.get(name, 0):,}" for name in segmented.names.values()))
     with progress.step("dbt_segments", "dbt build: customer segments, summary, history, transitions"):
         segments_build = build(SEGMENTS_BUILD)
+    check("check_segments", ["segments"])
     return RunResult(
         ingest=ingested, builds=[clean, segments_build], segmentation=segmented,
-        summary=read_summary(spark), seconds=dict(progress.seconds),
+        summary=read_summary(spark), checks=checks, seconds=dict(progress.seconds),
     )

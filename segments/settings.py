@@ -34,6 +34,14 @@ class Settings:
         return self.state_dir / "models"
 
     @property
+    def quality_docs_dir(self) -> Path:
+        return self.state_dir / "quality" / "data_docs"
+
+    @property
+    def quality_config(self) -> Path:
+        return self.project_dir / "quality.yml"
+
+    @property
     def lock_file(self) -> Path:
         return self.state_dir / "segments.lock"
 

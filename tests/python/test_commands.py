@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, PROJECT_DIR
+from tests.conftest import FIXTURE_THRESHOLDS, FIXTURES, PROJECT_DIR, write_quality_config
 
 pytestmark = pytest.mark.integration
 BIN = Path(sys.executable).parent
@@ -29,22 +29,26 @@ def run(command: list[str], env: dict[str, str], cwd: Path = PROJECT_DIR) -> sub
 
 
 @pytest.fixture(scope="module")
-def segments_run(state, tmp_path_factory) -> subprocess.CompletedProcess:
-    # Run from another folder with a relative --data path, as a user would.
+def segments_run(state, tmp_path_factory, fixture_quality) -> subprocess.CompletedProcess:
+    # Run from another folder with relative paths, as a user would.
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     (elsewhere / "sales.csv").write_bytes((FIXTURES / "online_retail_small.csv").read_bytes())
-    return run([str(BIN / "segments"), "run", "--data", "sales.csv", "--k-max", "4"], state, cwd=elsewhere)
+    (elsewhere / "quality.yml").write_bytes(fixture_quality.read_bytes())
+    return run([str(BIN / "segments"), "run", "--data", "sales.csv", "--k-max", "4", "--quality-config", "quality.yml"],
+               state, cwd=elsewhere)
 
 
 def test_segments_run_prints_progress_and_summary(segments_run, state):
     assert segments_run.returncode == 0, segments_run.stderr
     out = segments_run.stdout
-    for expected in ["[1/5]", "[2/5] Ingest", "[3/5] dbt build", "fct_customer_rfm (", "[4/5] K-Means",
-                     "[5/5] dbt build", "customer_segments (", "recommended action",
+    for expected in ["[1/8]", "[2/8] Ingest", "[3/8] Check raw", "raw: 12/12 expectations met",
+                     "[4/8] dbt build", "fct_customer_rfm (", "[5/8] Check clean and rfm", "[6/8] K-Means",
+                     "[7/8] dbt build", "customer_segments (", "[8/8] Check segments",
+                     "checks: 35/35 expectations met on raw, clean, rfm, segments", "recommended action",
                      "rows in                  30", "rows kept                20",
                      "missing_customer_id", "customers scored          5", f"Results in {state['SEGMENTS_HOME']}"]:
         assert expected in out
-    assert "Traceback" not in segments_run.stderr
+    assert "Traceback" not in segments_run.stderr and "great_expectations" not in segments_run.stderr
 
 
 def test_plain_dbt_reads_the_same_warehouse(segments_run, state):
@@ -57,6 +61,18 @@ def test_dbt_docs_generate(segments_run, state):
     generated = run([str(BIN / "dbt"), "docs", "generate"], state)
     assert generated.returncode == 0, generated.stdout
     assert (Path(state["DBT_TARGET_PATH"]) / "catalog.json").is_file()
+
+
+def test_segments_check_passes_then_fails_with_a_stricter_config(segments_run, state, tmp_path, fixture_quality):
+    checked = run([str(BIN / "segments"), "check", "--quality-config", str(fixture_quality)], state)
+    assert checked.returncode == 0, checked.stderr
+    assert "35/35 expectations met" in checked.stdout and "data_docs/index.html" in checked.stdout
+    strict = write_quality_config(tmp_path / "strict.yml", {"raw": {**FIXTURE_THRESHOLDS["raw"], "max_abs_quantity": 100}})
+    failed = run([str(BIN / "segments"), "check", "--layer", "raw", "--quality-config", str(strict)], state)
+    assert failed.returncode == 1
+    assert "\nerror: data quality check failed: 1 of 12 expectations on layer 'raw'" in failed.stderr
+    assert "|Quantity| at most 100 (raw.max_abs_quantity): 1 of 30 rows" in failed.stderr
+    assert "e.g. 500" in failed.stderr and "Traceback" not in failed.stderr
 
 
 def test_a_bad_file_is_one_line_and_no_traceback(state, tmp_path):
@@ -74,7 +90,8 @@ def test_commands_back_to_back_find_the_state_folder_free(tmp_path):
     # would make subprocess wait for the JVM too, hiding the problem as a terminal would not.
     env = {**os.environ, "SEGMENTS_HOME": str(tmp_path), "DBT_TARGET_PATH": str(tmp_path / "dbt-target")}
     fixture = str(FIXTURES / "online_retail_small.csv")
-    for command in (["run", "--k-max", "4"], ["ingest"]):
+    quality = str(write_quality_config(tmp_path / "quality.yml", FIXTURE_THRESHOLDS))
+    for command in (["run", "--k-max", "4", "--quality-config", quality], ["ingest"]):
         log = tmp_path / f"{command[0]}.log"
         with open(log, "w") as output:
             returncode = subprocess.call([str(BIN / "segments"), *command, "--data", fixture], env=env,

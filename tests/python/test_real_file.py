@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 from datetime import datetime
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from segments.dbt.runner import run_dbt
 from segments.ingest import ingest
 from ml.segmentation import SegmentationOptions, segment_customers
 from segments.pipeline import CLEAN_BUILD, SEGMENTS_BUILD, WITHOUT_UNIT_TESTS
+from segments.quality import LAYERS, QualityChecker, load_quality_config
 from tests.conftest import REAL_FILE
 
 pytestmark = pytest.mark.integration
@@ -109,3 +109,11 @@ def test_k4_on_the_real_file_gives_the_four_segments_with_repeat_buyers_in_vip(r
     assert all(r["silhouette"] is not None for r in selection)
     summary = spark.sql("select count(*) from analytics.customer_segments").first()[0]
     assert summary == spark.table("analytics.fct_customer_rfm").count()
+
+
+def test_every_checkpoint_passes_on_the_real_file(real_build, spark, settings):
+    # after the k = 4 test above: every layer, segments included, holds the real file's tables
+    checker = QualityChecker(spark, load_quality_config(settings.quality_config), settings.quality_docs_dir)
+    reports = checker.check(list(LAYERS))
+    assert [(r.layer, r.passed) for r in reports] == [(layer, True) for layer in LAYERS]
+    assert sum(r.expectations for r in reports) >= 30
