@@ -105,6 +105,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a saved model folder (default: the newest under <state>/models/kmeans)")
     score.set_defaults(handler=_score)
 
+    report = commands.add_parser(
+        "report", help="write the offline HTML dashboard from the current tables",
+        description="Write a self-contained HTML dashboard (no server, no internet: scripts and "
+                    "styles are inline) from the tables of the last run: missing values, capping, "
+                    "cancellations, countries, top products, the choice of k, segment sizes and "
+                    "R/F/M per segment, the RFM grid, segment transitions and the recommended "
+                    "actions. `segments run` writes it too, as its last step.",
+    )
+    report.add_argument("--out", metavar="PATH", type=Path,
+                        help="output file (default <state>/reports/dashboard.html)")
+    report.set_defaults(handler=_report)
+
     export = commands.add_parser(
         "export", help="write one segment's customers to a CSV file for a campaign tool",
         description="Write the customers of one segment (from analytics.customer_segments) with "
@@ -162,6 +174,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     print(f"  model:  {result.segmentation.model_path}")
     print('  query:  dbt show --inline "select * from analytics.fct_customer_rfm" (from the project folder)')
     print(f"  checks: {_describe_checks(result.checks)}; Data Docs {settings.quality_docs_dir / 'index.html'}")
+    print(f"  dashboard: {result.dashboard}")
     for line in result.summary.lines():
         print(line)
     return 0
@@ -202,6 +215,18 @@ def _score(args: argparse.Namespace, settings: Settings) -> int:
 
     for line in score_and_rebuild(settings, args.model):
         print(line)
+    return 0
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from segments.report import write_dashboard
+    from segments.spark.session import embedded_session
+
+    spark = embedded_session(settings)
+    if not spark.catalog.tableExists("analytics.customer_segments"):
+        raise UserError("there are no segments to report on yet", "Run `segments run` first")
+    out = write_dashboard(spark, args.out or settings.dashboard_file)
+    print(f"dashboard written to {out} ({out.stat().st_size / 2**20:.1f} MB); open it in any browser")
     return 0
 
 

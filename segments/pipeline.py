@@ -1,5 +1,5 @@
-"""`segments run`: ingest -> dbt build (cleaning, RFM) -> ml -> dbt build (segments) -> summary,
-with the Great Expectations checkpoints of each layer between the steps."""
+"""`segments run`: ingest -> dbt build (cleaning, RFM, exploration) -> ml -> dbt build (segments) ->
+dashboard -> summary, with the Great Expectations checkpoints of each layer between the steps."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from segments.dbt.runner import BuildReport, run_dbt
 from segments.ingest import IngestResult, check_inputs, ingest
 from segments.progress import Progress
 from segments.quality import LayerReport, QualityChecker, load_quality_config
+from segments.report import write_dashboard
 from segments.settings import Settings
 from segments.spark.session import embedded_session
 from segments.summary import RunSummary, read_summary
@@ -22,7 +23,7 @@ SEGMENTS_BUILD = ["build", "--select", "source:ml+"]
 # Unit tests check model logic on fixed rows, not the data: `make test` runs them, a pipeline run
 # does not (dbt's own advice for production builds).
 WITHOUT_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
-STEPS = 8
+STEPS = 9
 
 
 @dataclass
@@ -32,6 +33,7 @@ class RunResult:
     segmentation: SegmentationResult
     summary: RunSummary
     checks: list[LayerReport]
+    dashboard: Path
     seconds: dict[str, float]
 
 
@@ -77,7 +79,7 @@ def run_pipeline(
             if report.status == "duplicate":
                 progress.say(f"      skipped {report.path}: same content as {report.duplicate_of}")
     check("check_raw", ["raw"])
-    with progress.step("dbt_build", "dbt build: staging -> cleaning rules -> RFM, with data tests"):
+    with progress.step("dbt_build", "dbt build: staging -> cleaning rules -> RFM and exploration tables, with data tests"):
         clean = build(CLEAN_BUILD)
     check("check_marts", ["clean", "rfm"])
     with progress.step("ml", f"K-Means on RFM: k = {segmentation.k_min}..{segmentation.k_max}, "
@@ -88,7 +90,10 @@ def run_pipeline(
     with progress.step("dbt_segments", "dbt build: customer segments, summary, history, transitions"):
         segments_build = build(SEGMENTS_BUILD)
     check("check_segments", ["segments"])
+    with progress.step("report", "Dashboard (offline HTML)"):
+        dashboard = write_dashboard(spark, settings.dashboard_file)
+        progress.say(f"      {dashboard}")
     return RunResult(
         ingest=ingested, builds=[clean, segments_build], segmentation=segmented,
-        summary=read_summary(spark), checks=checks, seconds=dict(progress.seconds),
+        summary=read_summary(spark), checks=checks, dashboard=dashboard, seconds=dict(progress.seconds),
     )

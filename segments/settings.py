@@ -38,6 +38,10 @@ class Settings:
         return self.state_dir / "quality" / "data_docs"
 
     @property
+    def dashboard_file(self) -> Path:
+        return self.state_dir / "reports" / "dashboard.html"
+
+    @property
     def quality_config(self) -> Path:
         return self.project_dir / "quality.yml"
 

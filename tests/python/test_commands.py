@@ -41,9 +41,9 @@ def segments_run(state, tmp_path_factory, fixture_quality) -> subprocess.Complet
 def test_segments_run_prints_progress_and_summary(segments_run, state):
     assert segments_run.returncode == 0, segments_run.stderr
     out = segments_run.stdout
-    for expected in ["[1/8]", "[2/8] Ingest", "[3/8] Check raw", "raw: 12/12 expectations met",
-                     "[4/8] dbt build", "fct_customer_rfm (", "[5/8] Check clean and rfm", "[6/8] K-Means",
-                     "[7/8] dbt build", "customer_segments (", "[8/8] Check segments",
+    for expected in ["[1/9]", "[2/9] Ingest", "[3/9] Check raw", "raw: 12/12 expectations met",
+                     "[4/9] dbt build", "fct_customer_rfm (", "[5/9] Check clean and rfm", "[6/9] K-Means",
+                     "[7/9] dbt build", "customer_segments (", "[8/9] Check segments", "[9/9] Dashboard", "dashboard.html",
                      "checks: 35/35 expectations met on raw, clean, rfm, segments", "recommended action",
                      "rows in                  30", "rows kept                20",
                      "missing_customer_id", "customers scored          5", f"Results in {state['SEGMENTS_HOME']}"]:
@@ -73,6 +73,13 @@ def test_segments_check_passes_then_fails_with_a_stricter_config(segments_run, s
     assert "\nerror: data quality check failed: 1 of 12 expectations on layer 'raw'" in failed.stderr
     assert "|Quantity| at most 100 (raw.max_abs_quantity): 1 of 30 rows" in failed.stderr
     assert "e.g. 500" in failed.stderr and "Traceback" not in failed.stderr
+
+
+def test_segments_report_writes_the_dashboard_where_asked(segments_run, state, tmp_path):
+    reported = run([str(BIN / "segments"), "report", "--out", str(tmp_path / "out" / "segments.html")], state)
+    assert reported.returncode == 0, reported.stderr
+    assert (tmp_path / "out" / "segments.html").stat().st_size > 1_000_000  # plotly.js is inline
+    assert f"dashboard written to {tmp_path / 'out' / 'segments.html'}" in reported.stdout
 
 
 def test_a_bad_file_is_one_line_and_no_traceback(state, tmp_path):

@@ -167,3 +167,50 @@ def test_scoring_again_adds_a_run_to_the_history_and_counts_transitions(built, s
     assert {(r["from_segment"], r["to_segment"]): r["customers"] for r in transitions} == {
         (segment, segment): list(before.values()).count(segment) for segment in set(before.values())
     }
+
+
+def loaded_fixture_rows() -> list[dict]:
+    """The fixture's lines that ingest loads, parsed here in plain Python (no Spark, no SQL)."""
+    from datetime import datetime
+
+    loaded = []
+    with open(SMALL, newline="") as handle:
+        for row in csv.DictReader(handle):
+            if None in row.values() or None in row or not row["Quantity"].lstrip("-").isdigit():
+                continue
+            try:
+                datetime.strptime(row["InvoiceDate"], "%Y-%m-%d %H:%M:%S")
+            except ValueError:
+                continue
+            loaded.append(row)
+    return loaded
+
+
+def test_exploration_tables_match_the_fixture(built, rows):
+    lines = loaded_fixture_rows()
+    summary = rows("analytics.eda_categorical_summary", "products")[0]
+    assert summary["order_lines"] == len(lines) == 27
+    assert summary["products"] == len({r["StockCode"].strip().upper() for r in lines})
+    assert summary["customers"] == len({r["CustomerID"].split(".")[0] for r in lines if r["CustomerID"]})
+    assert summary["countries"] == len({r["Country"] for r in lines})
+    assert summary["invoices"] == len({r["InvoiceNo"] for r in lines})
+    assert summary["cancellation_invoices"] == len({r["InvoiceNo"] for r in lines if r["InvoiceNo"].startswith("C")})
+    profile = {r["column_name"]: r for r in rows("analytics.eda_column_profile", "column_position")}
+    assert profile["customer_id"]["null_count"] == sum(1 for r in lines if not r["CustomerID"])
+    assert profile["quantity"]["type_class"] == "numerical" and profile["invoiced_at"]["type_class"] == "temporal"
+    assert profile["quantity"]["min_value"] == str(min(int(r["Quantity"]) for r in lines))
+    by_month = {r["breakdown_value"]: r for r in rows("analytics.eda_cancellations", "breakdown_value", "breakdown = 'month'")}
+    december = {r["InvoiceNo"] for r in lines if r["InvoiceDate"].startswith("2010-12")}
+    assert by_month["2010-12"]["base_count"] == len(december)
+    assert by_month["2010-12"]["cancellation_count"] == len({i for i in december if i.startswith("C")})
+
+
+def test_product_performance_adds_up_to_the_clean_fact(built, spark):
+    totals = spark.sql("""
+        select sum(units_sold) as sold, sum(revenue) as revenue from analytics.product_performance
+    """).first()
+    fact = spark.sql("""
+        select sum(case when is_purchase then quantity end) as sold, sum(line_amount) as revenue
+        from analytics.fct_order_lines where is_merchandise
+    """).first()
+    assert totals["sold"] == fact["sold"] and abs(float(totals["revenue"]) - float(fact["revenue"])) < 0.05

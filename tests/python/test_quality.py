@@ -113,7 +113,7 @@ def test_a_stricter_threshold_stops_the_run_after_ingest(spark, settings, fixtur
         run_pipeline(settings, [SMALL], progress=Progress(steps=STEPS, stream=stream), quality_config=strict,
                      segmentation=SegmentationOptions(k=3, k_max=4))
     assert "3 of 30 rows (10.0%)" in str(failed.value)
-    assert "[3/8] Check raw" in stream.getvalue() and "dbt build" not in stream.getvalue()
+    assert "[3/9] Check raw" in stream.getvalue() and "dbt build" not in stream.getvalue()
 
 
 def test_a_weak_clustering_stops_the_run_at_the_last_check(spark, settings, fixture_run, tmp_path):

@@ -1,9 +1,12 @@
-"""The full bundled UCI file through ingest, dbt build and K-Means (integration: about three minutes)."""
+"""The full bundled UCI file through ingest, dbt build, K-Means, the checkpoints and the dashboard
+(integration: about four minutes). The dashboard is opened in a real headless Chromium with the
+network off; its screenshot is kept in artifacts/test/dashboard.png."""
 
 from __future__ import annotations
 
 import csv
 import gzip
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -14,7 +17,10 @@ from segments.ingest import ingest
 from ml.segmentation import SegmentationOptions, segment_customers
 from segments.pipeline import CLEAN_BUILD, SEGMENTS_BUILD, WITHOUT_UNIT_TESTS
 from segments.quality import LAYERS, QualityChecker, load_quality_config
-from tests.conftest import REAL_FILE
+from segments.report import write_dashboard
+from segments.report.charts import CHARTS
+from tests.browser import CHART_STATE, Chromium
+from tests.conftest import PROJECT_DIR, REAL_FILE
 
 pytestmark = pytest.mark.integration
 
@@ -117,3 +123,39 @@ def test_every_checkpoint_passes_on_the_real_file(real_build, spark, settings):
     reports = checker.check(list(LAYERS))
     assert [(r.layer, r.passed) for r in reports] == [(layer, True) for layer in LAYERS]
     assert sum(r.expectations for r in reports) >= 30
+
+
+@pytest.fixture(scope="module")
+def dashboard(real_build, spark, settings, tmp_path_factory):
+    segment_customers(spark, settings.models_dir, SegmentationOptions(k=4))
+    run_dbt(settings, SEGMENTS_BUILD + WITHOUT_UNIT_TESTS, lambda line: None)
+    return write_dashboard(spark, tmp_path_factory.mktemp("report") / "dashboard.html")
+
+
+def test_the_dashboard_is_one_offline_file_under_10_mb_with_the_real_figures(dashboard):
+    with gzip.open(REAL_FILE, "rt", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    page = dashboard.read_text(encoding="utf-8")
+    assert dashboard.stat().st_size < 10 * 2**20
+    assert not re.search(r"<script[^>]+src=|<link[^>]+href=", page)  # every script and style inline
+    customers = len({r["CustomerID"] for r in rows if r["CustomerID"]})
+    countries = len({r["Country"] for r in rows})
+    for figure in (f"<b>{len(rows):,}</b>", f"<b>{customers:,}</b>", f"<b>{countries:,}</b>", "VIP", "Champions"):
+        assert figure in page
+
+
+def test_every_chart_renders_in_headless_chromium(dashboard):
+    screenshot = PROJECT_DIR / "artifacts" / "test" / "dashboard.png"
+    with Chromium() as browser:
+        browser.open_offline(dashboard)
+        charts = browser.evaluate(CHART_STATE)
+        browser.screenshot(screenshot)
+        assert [c["id"] for c in charts] == [f"chart-{chart.__name__}" for chart in CHARTS]
+        for chart in charts:
+            assert chart["rendered"] and chart["width"] > 300 and chart["height"] > 300 and chart["traces"] >= 1, chart
+        assert browser.errors() == []
+        assert browser.outside_requests() == []
+        rows = browser.evaluate("document.querySelectorAll('#segment-actions tr').length")
+        assert rows == 1 + 4 + 11  # header, the k-means segments, the RFM segments
+    assert screenshot.stat().st_size > 50_000
+

@@ -1,0 +1,17 @@
+-- Customers and units per merchandise product, from the clean fact: how widely each product sells.
+with order_lines as (
+    select * from {{ ref('fct_order_lines') }}
+    where is_merchandise and is_purchase
+),
+
+final as (
+    select
+        stock_code,
+        count(distinct customer_id) as customers,
+        cast(sum(quantity) as bigint) as units,
+        count(*) as purchase_lines
+    from order_lines
+    group by stock_code
+)
+
+select * from final

@@ -1,0 +1,41 @@
+-- The inventory view: per merchandise product, units sold and cancelled, revenue, customers and
+-- the cancellation rate (cancelled units / sold units), from the clean fact.
+with order_lines as (
+    select * from {{ ref('fct_order_lines') }}
+    where is_merchandise
+),
+
+products as (
+    select * from {{ ref('dim_products') }}
+),
+
+per_product as (
+    select
+        stock_code,
+        cast(sum(case when is_purchase then quantity else 0 end) as bigint) as units_sold,
+        cast(-sum(case when is_cancellation then quantity else 0 end) as bigint) as units_cancelled,
+        cast(sum(line_amount) as decimal(18, 2)) as revenue,
+        count(distinct customer_id) as customers,
+        count(case when is_purchase then 1 end) as purchase_lines,
+        count(case when is_cancellation then 1 end) as cancellation_lines
+    from order_lines
+    group by stock_code
+),
+
+final as (
+    select
+        per_product.stock_code,
+        products.description,
+        per_product.units_sold,
+        per_product.units_cancelled,
+        per_product.revenue,
+        per_product.customers,
+        per_product.purchase_lines,
+        per_product.cancellation_lines,
+        round(per_product.units_cancelled / nullif(per_product.units_sold, 0), 4) as cancellation_rate
+    from per_product
+    left join products
+        on per_product.stock_code = products.stock_code
+)
+
+select * from final

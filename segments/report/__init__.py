@@ -1,0 +1,19 @@
+"""`segments report`: the offline HTML dashboard, read from the warehouse tables of the last run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from segments.report.data import read_dashboard_data
+from segments.report.page import render_page
+
+
+def write_dashboard(spark: SparkSession, out: Path) -> Path:
+    page = render_page(read_dashboard_data(spark))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")  # a reader never opens a half-written file
+    partial.write_text(page, encoding="utf-8")
+    partial.replace(out)
+    return out
