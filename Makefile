@@ -30,6 +30,8 @@ test-fast: install
 bench: install
 	$(BIN)/python -m benchmarks.pipeline
 	$(BIN)/python -m benchmarks.kmeans
+	@test -f .segments/reports/dashboard.html || $(BIN)/segments run
+	$(BIN)/python -m benchmarks.dashboard
 
 constraints:
 	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints

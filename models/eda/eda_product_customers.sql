@@ -8,7 +8,7 @@ final as (
     select
         stock_code,
         count(distinct customer_id) as customers,
-        cast(sum(quantity) as bigint) as units,
+        cast(sum(quantity) as decimal(18, 2)) as units,  -- capped quantities can be fractional
         count(*) as purchase_lines
     from order_lines
     group by stock_code

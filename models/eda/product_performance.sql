@@ -12,8 +12,8 @@ products as (
 per_product as (
     select
         stock_code,
-        cast(sum(case when is_purchase then quantity else 0 end) as bigint) as units_sold,
-        cast(-sum(case when is_cancellation then quantity else 0 end) as bigint) as units_cancelled,
+        cast(sum(case when is_purchase then quantity else 0 end) as decimal(18, 2)) as units_sold,
+        cast(-sum(case when is_cancellation then quantity else 0 end) as decimal(18, 2)) as units_cancelled,
         cast(sum(line_amount) as decimal(18, 2)) as revenue,
         count(distinct customer_id) as customers,
         count(case when is_purchase then 1 end) as purchase_lines,

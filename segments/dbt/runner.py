@@ -17,7 +17,7 @@ from dbt.cli.main import dbtRunner
 from segments.errors import UserError
 from segments.settings import Settings
 
-QUIET_STATUSES = {"success", "pass"}
+QUIET_STATUSES = {"success", "pass", "no-op"}  # no-op: an exposure, nothing to run
 TEST_TYPES = {"test", "unit_test"}
 
 

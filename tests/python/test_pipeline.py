@@ -213,4 +213,5 @@ def test_product_performance_adds_up_to_the_clean_fact(built, spark):
         select sum(case when is_purchase then quantity end) as sold, sum(line_amount) as revenue
         from analytics.fct_order_lines where is_merchandise
     """).first()
-    assert totals["sold"] == fact["sold"] and abs(float(totals["revenue"]) - float(fact["revenue"])) < 0.05
+    assert abs(float(totals["sold"]) - float(fact["sold"])) < 0.01  # capped quantities can be fractional
+    assert abs(float(totals["revenue"]) - float(fact["revenue"])) < 0.05
