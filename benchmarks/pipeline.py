@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-STAGES = ("spark", "ingest", "check_raw", "dbt_build", "check_marts", "ml", "dbt_segments", "check_segments")
+STAGES = ("spark", "ingest", "check_raw", "dbt_build", "check_marts", "ml", "dbt_segments", "check_segments",
+          "report")
 CHECKS = ("check_raw", "check_marts", "check_segments")  # the Great Expectations checkpoints
 
 

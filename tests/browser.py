@@ -19,9 +19,8 @@ from typing import Any
 
 from websocket import create_connection
 
-from tests.conftest import PROJECT_DIR
-
-INSTALL_SCRIPT = PROJECT_DIR / "scripts" / "install-chromium.sh"
+# not from tests.conftest: importing it points SEGMENTS_HOME at a temporary test state folder
+INSTALL_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "install-chromium.sh"
 
 
 def chromium_binary() -> str:
