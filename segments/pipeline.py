@@ -61,14 +61,12 @@ def run_pipeline(
 
     with progress.step("spark", "Start Spark (embedded session, Hive metastore in the state folder)"):
         spark = embedded_session(settings)
+    checker = QualityChecker(spark, quality, settings.quality_docs_dir)
     checks: list[LayerReport] = []
-    checkers: list[QualityChecker] = []  # one, made in the first check step so its cost counts there
 
     def check(key: str, layers: list[str]) -> None:
         with progress.step(key, f"Check {' and '.join(layers)} (Great Expectations, {quality.path.name})"):
-            if not checkers:
-                checkers.append(QualityChecker(spark, quality, settings.quality_docs_dir))
-            checks.extend(checkers[0].check(layers, say=progress.say))
+            checks.extend(checker.check(layers, say=progress.say))
 
     files = ", ".join(str(p) for p in data)
     with progress.step("ingest", f"Ingest {files}"):

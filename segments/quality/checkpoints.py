@@ -88,8 +88,14 @@ class QualityChecker:
     """Checkpoints for the layers in raw/clean/rfm/segments, sharing one GE context."""
 
     def __init__(self, spark: SparkSession, config: QualityConfig, docs_dir: Path) -> None:
-        # The session must exist before GE's Spark datasource is added: GE would otherwise start a
-        # plain one (no Hive metastore, so none of our tables).
+        self.spark = spark
+        self.config = config
+        self.docs_dir = docs_dir
+        self.docs_index = docs_dir / "index.html"
+        self.context = None  # the GE context, opened by the first check (its cost counts there)
+        self._batch_definitions: dict = {}  # batch name -> GE batch definition
+
+    def _open(self) -> None:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -97,18 +103,16 @@ class QualityChecker:
         for name in [n for n in logging.root.manager.loggerDict if n.startswith("great_expectations")]:
             logging.getLogger(name).setLevel(logging.ERROR)
         self._gx = gx
-        self.spark = spark
-        self.config = config
-        self.docs_index = docs_dir / "index.html"
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.context.add_data_docs_site(site_name=DOCS_SITE, site_config={
             "class_name": "SiteBuilder",
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(self.docs_dir)},
         })
+        # Our session already runs: GE's datasource reuses it (else GE would start a plain session
+        # without the Hive metastore, so without our tables).
         self.datasource = self.context.data_sources.add_spark(name="warehouse", persist=False)
-        self._batch_definitions: dict = {}  # batch name -> GE batch definition
 
     def _checkpoint(self, batch: Batch):
         """A GE checkpoint for this batch's expectations (thresholds and IQR bounds change between
@@ -141,6 +145,8 @@ class QualityChecker:
     def check(self, layers: Iterable[str], tables: Mapping[str, str] | None = None,
               say: Callable[[str], None] = lambda _: None) -> list[LayerReport]:
         """Run the layers' checkpoints; raise QualityCheckFailed (after building Data Docs) on a failure."""
+        if self.context is None:
+            self._open()
         spark, names = self.spark, {**TABLES, **(tables or {})}
         reports = []
         for layer in layers:
