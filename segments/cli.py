@@ -52,12 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser(
-        "run", help="ingest, clean and score RFM with dbt, segment with K-Means, print a summary",
+        "run", help="ingest, clean and score RFM with dbt, segment with K-Means, check the data, "
+                    "write the dashboard, print a summary",
         description="The whole pipeline: ingest the input files into raw tables, `dbt build` the "
-                    "staging, cleaning and RFM models with their data tests, fit K-Means on RFM "
-                    "(every k in the range is recorded in ml.ml_k_selection), write the segments "
-                    "back, `dbt build` customer_segments, segment_summary and the segment history, "
-                    "and print a summary (rows in, kept, removed per reason, customers per segment).",
+                    "staging, cleaning, RFM and exploration models with their data tests, fit K-Means "
+                    "on RFM (every k in the range is recorded in ml.ml_k_selection), write the "
+                    "segments back, `dbt build` customer_segments, segment_summary and the segment "
+                    "history, write the offline dashboard and print a summary (rows in, kept, removed "
+                    "per reason, customers per segment). Great Expectations checkpoints run after "
+                    "each layer (see `segments check`) and stop the run on a broken contract.",
     )
     _data_option(run)
     run.add_argument(
