@@ -7,7 +7,6 @@ that grows with lines or customers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pandas as pd
@@ -56,12 +55,7 @@ QUERIES = {
 }
 
 
-@dataclass
-class DashboardData:
-    frames: dict[str, pd.DataFrame]
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        return self.frames[name]
+DashboardData = dict[str, pd.DataFrame]  # query name (QUERIES) -> its result
 
 
 def _plain_numbers(frame: pd.DataFrame) -> pd.DataFrame:
@@ -74,4 +68,4 @@ def _plain_numbers(frame: pd.DataFrame) -> pd.DataFrame:
 
 def read_dashboard_data(spark: SparkSession) -> DashboardData:
     # toPandas on aggregates only: see the module docstring
-    return DashboardData({name: _plain_numbers(spark.sql(query).toPandas()) for name, query in QUERIES.items()})
+    return {name: _plain_numbers(spark.sql(query).toPandas()) for name, query in QUERIES.items()}
