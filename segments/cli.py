@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import traceback
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -21,7 +22,10 @@ LAYER_NAMES = ("raw", "clean", "rfm", "segments")  # segments.quality.LAYERS, wi
 EPILOG = """\
 Environment: SEGMENTS_HOME (state folder: warehouse, metastore, logs; default ./.segments),
 SEGMENTS_DRIVER_MEMORY, SEGMENTS_SHUFFLE_PARTITIONS, SEGMENTS_SPARK_MASTER (see profiles.yml).
-Plain dbt commands run from the project folder use the same warehouse: dbt build, dbt show ..."""
+Plain dbt commands run from the project folder use the same warehouse: dbt build, dbt show ...
+Server mode: `segments serve` in one terminal, then `segments run --target thrift` (and BI tools on
+jdbc:hive2://127.0.0.1:10000/analytics); SEGMENTS_THRIFT_HOST, SEGMENTS_THRIFT_PORT,
+SEGMENTS_CONNECT_PORT, SEGMENTS_THRIFT_USER / SEGMENTS_THRIFT_PASSWORD (LDAP)."""
 
 
 def _variable(text: str) -> tuple[str, Any]:
@@ -63,10 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "each layer (see `segments check`) and stop the run on a broken contract.",
     )
     _data_option(run)
-    run.add_argument(
-        "--target", choices=["local"], default="local",
-        help="dbt target from profiles.yml: local = embedded Spark in this process (default)",
-    )
+    _target_option(run)
     run.add_argument(
         "--var", metavar="KEY=VALUE", type=_variable, action="append", default=[],
         help="override a dbt var, e.g. --var iqr_multiplier=3 --var rfm_as_of_date=2011-12-01 "
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--layer", action="append", choices=list(LAYER_NAMES), dest="layers",
                        help="check only this layer; repeat for several (default: all, in order)")
     _quality_option(check)
+    _target_option(check)
     check.set_defaults(handler=_check)
 
     ingest = commands.add_parser(
@@ -96,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "raw.online_retail_rejects with the reason. Replaces the previous ingest.",
     )
     _data_option(ingest)
+    _target_option(ingest)
     ingest.set_defaults(handler=_ingest)
 
     score = commands.add_parser(
@@ -118,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--out", metavar="PATH", type=Path,
                         help="output file (default <state>/reports/dashboard.html)")
+    _target_option(report)
     report.set_defaults(handler=_report)
 
     export = commands.add_parser(
@@ -131,8 +135,56 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv"], default="csv", help="output format (csv)")
     export.add_argument("--out", metavar="PATH", type=Path,
                         help="output file (default <state>/exports/<type>_<segment>.csv)")
+    _target_option(export)
     export.set_defaults(handler=_export)
+
+    serve = commands.add_parser(
+        "serve", help="run the Spark Thrift server (dbt, BI tools) and Spark Connect (ml) until stopped",
+        description="Start one long-running Spark application on the state folder's warehouse: the "
+                    "Thrift JDBC/ODBC server (dbt's `thrift` target, beeline, Power BI, Tableau, "
+                    "Superset, DBeaver) and a Spark Connect endpoint (the ml step of `segments run "
+                    "--target thrift`), sharing one catalog. Prints the JDBC URL when ready and runs "
+                    "until Ctrl-C, SIGTERM or `segments serve --stop`. Listens on loopback unless "
+                    "--host says otherwise, which needs LDAP authentication (SEGMENTS_LDAP_URL and "
+                    "SEGMENTS_LDAP_BASE_DN or SEGMENTS_LDAP_USER_DN_PATTERN). Spark Connect always "
+                    "listens on 127.0.0.1.",
+    )
+    serve.add_argument("--host", default=None,
+                       help="address of the JDBC/ODBC endpoint (default $SEGMENTS_THRIFT_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=None,
+                       help="JDBC/ODBC port (default $SEGMENTS_THRIFT_PORT or 10000)")
+    serve.add_argument("--connect-port", type=_port, default=None,
+                       help="Spark Connect port (default $SEGMENTS_CONNECT_PORT or 15002)")
+    serve.add_argument("--master", default=None,
+                       help="Spark master: local[*] (default, $SEGMENTS_SPARK_MASTER), spark://HOST:7077, "
+                            "yarn, k8s://...")
+    serve.add_argument("--conf", metavar="KEY=VALUE", type=_spark_setting, action="append", default=[],
+                       help="extra Spark setting, e.g. --conf spark.executor.memory=8g; repeat for several")
+    serve.add_argument("--stop", action="store_true", help="stop the server running on this state folder")
+    serve.set_defaults(handler=_serve)
     return parser
+
+
+def _target_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--target", choices=["local", "thrift"], default="local",
+        help="local = embedded Spark in this process (default); thrift = a running `segments serve`: "
+             "dbt over JDBC/Thrift, Spark over Spark Connect (SEGMENTS_THRIFT_HOST, "
+             "SEGMENTS_THRIFT_PORT, SEGMENTS_CONNECT_PORT)",
+    )
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, got {text!r}")
+    return int(text)
+
+
+def _spark_setting(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip().startswith("spark."):
+        raise argparse.ArgumentTypeError(f"expected spark.KEY=VALUE, got {text!r}")
+    return key.strip(), value
 
 
 def _quality_option(parser: argparse.ArgumentParser) -> None:
@@ -170,7 +222,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     options = SegmentationOptions(k=args.k, k_min=args.k_min, k_max=args.k_max, seed=args.seed)
     result = run_pipeline(settings, _inputs(args, settings), variables=dict(args.var), segmentation=options,
-                          quality_config=args.quality_config)
+                          quality_config=args.quality_config, target=args.target)
     print(f"\nResults in {settings.state_dir}")
     print("  tables: analytics.customer_segments, analytics.segment_summary, analytics.fct_customer_rfm,")
     print("          analytics.fct_order_lines, analytics.audit_row_reconciliation, ml.ml_k_selection")
@@ -191,10 +243,10 @@ def _describe_checks(reports: list) -> str:
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     from segments.quality import QualityChecker, load_quality_config
-    from segments.spark.session import embedded_session
+    from segments.spark.session import open_session
 
     config = load_quality_config(args.quality_config or settings.quality_config)
-    checker = QualityChecker(embedded_session(settings), config, settings.quality_docs_dir)
+    checker = QualityChecker(open_session(settings, args.target), config, settings.quality_docs_dir)
     reports = checker.check(args.layers or list(LAYER_NAMES), say=print)
     print(f"{_describe_checks(reports)}; Data Docs {settings.quality_docs_dir / 'index.html'}")
     return 0
@@ -202,9 +254,9 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from segments.ingest import ingest
-    from segments.spark.session import embedded_session
+    from segments.spark.session import open_session
 
-    result = ingest(embedded_session(settings), _inputs(args, settings))
+    result = ingest(open_session(settings, args.target), _inputs(args, settings))
     for report in result.files:
         print(f"{report.path}: {report.status}, {report.rows_loaded:,} rows loaded, "
               f"{report.rows_rejected:,} rejected")
@@ -223,9 +275,9 @@ def _score(args: argparse.Namespace, settings: Settings) -> int:
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     from segments.report import write_dashboard
-    from segments.spark.session import embedded_session
+    from segments.spark.session import open_session
 
-    spark = embedded_session(settings)
+    spark = open_session(settings, args.target)
     if not spark.catalog.tableExists("analytics.customer_segments"):
         raise UserError("there are no segments to report on yet", "Run `segments run` first")
     out = write_dashboard(spark, args.out or settings.dashboard_file)
@@ -235,12 +287,34 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
     from segments.export import export_segment
-    from segments.spark.session import embedded_session
+    from segments.spark.session import open_session
 
     out = args.out or settings.state_dir / "exports" / f"{args.segment_type}_{args.segment.replace(' ', '_')}.csv"
-    count = export_segment(embedded_session(settings), args.segment_type, args.segment, out)
+    count = export_segment(open_session(settings, args.target), args.segment_type, args.segment, out)
     print(f"{count:,} customers of {args.segment_type} segment '{args.segment}' written to {out}")
     return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from segments.serve import Endpoints, ServeOptions, serve, stop_server
+
+    if args.stop:
+        stop_server(settings)
+        return 0
+    defaults = Endpoints.from_env()
+    endpoints = Endpoints(
+        host=args.host or defaults.host,
+        port=args.port or defaults.port,
+        connect_port=args.connect_port or defaults.connect_port,
+    )
+    serve(settings, ServeOptions(endpoints=endpoints, master=args.master, conf=dict(args.conf)))
+    return 0
+
+
+def _holds_state_folder(args: argparse.Namespace) -> bool:
+    """Commands that open the metastore themselves hold the state folder; clients of a server (and
+    `serve --stop`) do not, since the server holds it."""
+    return getattr(args, "target", "local") == "local" and not getattr(args, "stop", False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -260,7 +334,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         export_for_dbt(settings)
         # Relative paths in profiles.yml (log4j config) and dbt itself expect the project root.
         os.chdir(settings.project_dir)
-        with hold_state_folder(settings):
+        settings.logs_dir.mkdir(parents=True, exist_ok=True)
+        with hold_state_folder(settings) if _holds_state_folder(args) else nullcontext():
             jvm_was_running = jvm_running_here()
             try:
                 return handler(args, settings)

@@ -9,12 +9,14 @@ from typing import Any
 
 from ml.segmentation import SegmentationOptions, SegmentationResult, segment_customers
 from segments.dbt.runner import BuildReport, run_dbt
+from segments.errors import UserError
 from segments.ingest import IngestResult, check_inputs, ingest
 from segments.progress import Progress
 from segments.quality import LayerReport, QualityChecker, load_quality_config
 from segments.report import write_dashboard
+from segments.serve.endpoints import Endpoints, port_open
 from segments.settings import Settings
-from segments.spark.session import embedded_session
+from segments.spark.session import open_session
 from segments.summary import RunSummary, read_summary
 
 # The models that read the ml tables (dbt source `ml`) are built after the ml step.
@@ -24,6 +26,21 @@ SEGMENTS_BUILD = ["build", "--select", "source:ml+"]
 # does not (dbt's own advice for production builds).
 WITHOUT_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
 STEPS = 9
+
+
+def _spark_step_title(target: str) -> str:
+    if target == "thrift":
+        endpoints = Endpoints.from_env()
+        return f"Connect to the server: dbt over {endpoints.jdbc_url}, Spark over {endpoints.connect_url}"
+    return "Start Spark (embedded session, Hive metastore in the state folder)"
+
+
+def _check_thrift_server(endpoints: Endpoints) -> None:
+    if not port_open(endpoints.host, endpoints.port):
+        raise UserError(
+            f"no Spark Thrift server answers at {endpoints.host}:{endpoints.port}",
+            "Start one with `segments serve` (or set SEGMENTS_THRIFT_HOST / SEGMENTS_THRIFT_PORT)",
+        )
 
 
 @dataclass
@@ -45,6 +62,7 @@ def run_pipeline(
     progress: Progress | None = None,
     unit_tests: bool = False,
     quality_config: Path | None = None,
+    target: str = "local",
 ) -> RunResult:
     progress = progress or Progress(steps=STEPS)
     segmentation = segmentation or SegmentationOptions()
@@ -55,12 +73,14 @@ def run_pipeline(
     extra = [] if unit_tests else WITHOUT_UNIT_TESTS
 
     def build(command: list[str]) -> BuildReport:
-        report = run_dbt(settings, command + extra, progress.say, variables=variables)
+        report = run_dbt(settings, command + extra, progress.say, target=target, variables=variables)
         progress.say(f"      {report.describe()}")
         return report
 
-    with progress.step("spark", "Start Spark (embedded session, Hive metastore in the state folder)"):
-        spark = embedded_session(settings)
+    with progress.step("spark", _spark_step_title(target)):
+        if target == "thrift":
+            _check_thrift_server(Endpoints.from_env())
+        spark = open_session(settings, target)
     checker = QualityChecker(spark, quality, settings.quality_docs_dir)
     checks: list[LayerReport] = []
 

@@ -50,6 +50,10 @@ class Settings:
         return self.state_dir / "segments.lock"
 
     @property
+    def server_file(self) -> Path:
+        return self.state_dir / "server.json"
+
+    @property
     def bundled_data(self) -> Path:
         return self.project_dir / "data" / "online_retail.csv.gz"
 

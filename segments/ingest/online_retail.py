@@ -12,6 +12,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from segments.ingest.inputs import BOM, InputFile
+from segments.spark.session import is_connect
 
 # Accepted InvoiceDate layouts. A failed parse is costly (an exception per row), so ISO-looking
 # values only try the ISO layouts and the others only the UCI/Kaggle ones.
@@ -49,10 +50,8 @@ def _decoded_lines(spark: SparkSession, source: InputFile, spread: bool = True) 
     is_utf8 = F.expr("is_valid_utf8(value)")
     text = F.when(is_utf8, value).otherwise(F.decode(value.cast("binary"), "ISO-8859-1"))
     text_lines = spark.read.text(str(source.path))
-    cores = spark.sparkContext.defaultParallelism
-    if spread and text_lines.rdd.getNumPartitions() < cores:
-        # A gzip file is one partition (not splittable): spread its lines so parsing uses every core.
-        text_lines = text_lines.repartition(cores)
+    if spread:
+        text_lines = _spread(spark, text_lines, source)
     decoded = text_lines.select(
         F.lit(str(source.path)).alias("source_file"),
         text.alias("line"),
@@ -66,6 +65,19 @@ def _decoded_lines(spark: SparkSession, source: InputFile, spread: bool = True) 
         .otherwise(F.lit("data"))
     )
     return decoded.select("*", kind.alias("line_kind"))
+
+
+def _spread(spark: SparkSession, text_lines: DataFrame, source: InputFile) -> DataFrame:
+    """A gzip file is one partition (not splittable): spread its lines so parsing uses every core."""
+    if is_connect(spark):
+        # A Spark Connect client sees neither the server's cores nor the partitions of a frame.
+        if source.path.suffix != ".gz":
+            return text_lines
+        return text_lines.repartition(int(spark.conf.get("spark.sql.shuffle.partitions")))
+    cores = spark.sparkContext.defaultParallelism
+    if text_lines.rdd.getNumPartitions() < cores:
+        return text_lines.repartition(cores)
+    return text_lines
 
 
 def _blank_to_null(column: Column) -> Column:

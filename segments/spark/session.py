@@ -1,4 +1,5 @@
-"""The embedded SparkSession, configured from the `local` target of profiles.yml.
+"""The SparkSession a command works in: embedded (target `local`, configured from profiles.yml) or a
+Spark Connect session on a running `segments serve` (target `thrift`).
 
 dbt-spark (`method: session`) calls `SparkSession.builder.getOrCreate()` for every statement, so when
 `segments` starts the session first, dbt, the ingest and the ml step all share this one JVM and
@@ -13,6 +14,7 @@ from pyspark.sql import SparkSession
 
 from segments.errors import UserError
 from segments.settings import Settings
+from segments.serve.endpoints import CONNECT_HOST, Endpoints, port_open
 from segments.spark.profile import spark_conf
 
 
@@ -29,3 +31,24 @@ def embedded_session(settings: Settings) -> SparkSession:
         builder = builder.config(key, value)
     return builder.getOrCreate()
 
+
+def connect_session(endpoints: Endpoints) -> SparkSession:
+    """A Spark Connect session on a running `segments serve` (the `thrift` target's ml side)."""
+    if not port_open(CONNECT_HOST, endpoints.connect_port):
+        raise UserError(
+            f"no Spark Connect server answers at {endpoints.connect_url}",
+            "Start one with `segments serve` (or set SEGMENTS_CONNECT_PORT to the port it uses)",
+        )
+    return SparkSession.builder.remote(endpoints.connect_url).getOrCreate()
+
+
+def is_connect(spark: SparkSession) -> bool:
+    """Whether `spark` is a Spark Connect client (no SparkContext, no RDDs, no JVM in this process)."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
+def open_session(settings: Settings, target: str) -> SparkSession:
+    """The session a command works in: embedded (`local`) or on the server (`thrift`)."""
+    if target == "thrift":
+        return connect_session(Endpoints.from_env())
+    return embedded_session(settings)
