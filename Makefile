@@ -25,7 +25,7 @@ test: install
 	$(BIN)/pytest
 
 test-fast: install
-	$(BIN)/pytest -m "not integration"
+	$(BIN)/pytest -m "not integration and not server"
 
 bench: install
 	$(BIN)/python -m benchmarks.pipeline
