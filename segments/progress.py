@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from typing import Iterator, TextIO
@@ -14,9 +15,11 @@ class Progress:
         self.current = 0
         self.stream = stream or sys.stdout
         self.seconds: dict[str, float] = {}  # step key -> wall time, for the summary and benchmarks
+        self._lock = threading.Lock()  # dbt reports nodes from its worker threads
 
     def say(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
+        with self._lock:
+            print(text, file=self.stream, flush=True)
 
     @contextmanager
     def step(self, key: str, title: str) -> Iterator[None]:
