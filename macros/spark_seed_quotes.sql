@@ -1,6 +1,7 @@
 {#- dbt-spark 1.11's seed loader (method session) pastes every value between single quotes without
     escaping, so a seed value with an apostrophe ("Can't Lose Them") breaks the INSERT. This is its
-    spark__load_csv_rows with the quotes and backslashes in string values escaped. -#}
+    spark__load_csv_rows with the quotes and backslashes in string values escaped. Over Thrift
+    (method thrift) PyHive escapes the bindings itself, so there they pass unchanged. -#}
 {% macro spark__load_csv_rows(model, agate_table) %}
   {% set batch_size = get_batch_size() %}
   {% set column_override = model['config'].get('column_types', {}) %}
@@ -10,7 +11,7 @@
       {% set bindings = [] %}
       {% for row in chunk %}
           {% for value in row %}
-              {% if value is string %}
+              {% if value is string and target.method == 'session' %}
                   {% do bindings.append(value | replace('\\', '\\\\') | replace("'", "\\'")) %}
               {% else %}
                   {% do bindings.append(value) %}
