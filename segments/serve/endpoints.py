@@ -59,12 +59,11 @@ class Endpoints:
 
 def is_loopback(host: str) -> bool:
     """Whether `host` only accepts connections from this machine."""
-    if host == "localhost":
-        return True
     try:
-        return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
-    except (OSError, ValueError):
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
         return False
+    return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
 
 
 def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
