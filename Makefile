@@ -32,6 +32,7 @@ bench: install
 	$(BIN)/python -m benchmarks.kmeans
 	@test -f .segments/reports/dashboard.html || $(BIN)/segments run
 	$(BIN)/python -m benchmarks.dashboard
+	$(BIN)/python -m benchmarks.serve
 
 constraints:
 	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints

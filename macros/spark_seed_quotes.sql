@@ -11,7 +11,7 @@
       {% set bindings = [] %}
       {% for row in chunk %}
           {% for value in row %}
-              {% if value is string and target.method == 'session' %}
+              {% if value is string and adapter.config.credentials.method == 'session' %}
                   {% do bindings.append(value | replace('\\', '\\\\') | replace("'", "\\'")) %}
               {% else %}
                   {% do bindings.append(value) %}
