@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -20,6 +21,7 @@ from typing import Callable
 
 from segments.errors import UserError
 from segments.serve.endpoints import CONNECT_HOST, Endpoints, is_loopback, port_free, wait_for_port
+from segments.serve.hive_registry import skip_hive_function_registry
 from segments.serve.security import LdapSettings, require_authentication
 from segments.settings import Settings
 from segments.spark.profile import spark_conf
@@ -63,41 +65,12 @@ def server_conf(settings: Settings, options: ServeOptions, ldap: LdapSettings | 
     return conf
 
 
-def _skip_hive_function_registry(spark) -> None:
-    """Mark Hive's own function registry as loaded, so that nothing tries to load it.
-
-    Spark SQL has its own functions; Hive's registry cannot even load since Spark 4 dropped the
-    hive-llap-common jar (SPARK-51029). The Thrift server still asks Hive for it when it closes a
-    session on a thread that ran a metastore call (a dbt statement, a BI tool's table listing), and
-    the close then fails with NoClassDefFoundError: LlapSigner$Signable. 2 is Hive's REG_FUNCS_DONE.
-    """
-    jvm = spark._jvm
-    flag = jvm.java.lang.Class.forName("org.apache.hadoop.hive.ql.metadata.Hive").getDeclaredField(
-        "didRegisterAllFuncs")
-    flag.setAccessible(True)
-    # flag.get() would reach Python as a plain int (py4j converts Numbers), so the AtomicInteger's
-    # set(2) is composed and called on the JVM side with method handles.
-    handles, method_type = jvm.java.lang.invoke.MethodHandles, jvm.java.lang.invoke.MethodType
-    atomic = jvm.java.lang.Class.forName("java.util.concurrent.atomic.AtomicInteger")
-    set_value = handles.publicLookup().findVirtual(
-        atomic, "set", method_type.methodType(jvm.java.lang.Void.TYPE, jvm.java.lang.Integer.TYPE))
-    done = spark.sparkContext._gateway.new_array(jvm.java.lang.Object, 1)
-    done[0] = 2
-    mark_done = handles.filterReturnValue(handles.publicLookup().unreflectGetter(flag),
-                                          handles.insertArguments(set_value, 1, done))
-    mark_done.invokeWithArguments(jvm.java.util.ArrayList())
-
-
 def _check_ports(endpoints: Endpoints) -> None:
     for host, port, option in ((endpoints.host, endpoints.port, "--port"),
                                (CONNECT_HOST, endpoints.connect_port, "--connect-port")):
         if not port_free(host, port):
             raise UserError(f"port {port} on {host} is already in use (another server?)",
                             f"Stop what listens there, or choose another port with {option}")
-
-
-class _StopRequested(Exception):
-    pass
 
 
 def serve(settings: Settings, options: ServeOptions, say: Callable[[str], None] = print) -> None:
@@ -117,7 +90,7 @@ def serve(settings: Settings, options: ServeOptions, say: Callable[[str], None] 
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     jvm_process = SparkContext._gateway.proc
-    _skip_hive_function_registry(spark)
+    skip_hive_function_registry(spark)
     thrift = spark._jvm.org.apache.spark.sql.hive.thriftserver.HiveThriftServer2.startWithContext(
         spark._jsparkSession.sqlContext())
     try:
@@ -127,7 +100,9 @@ def serve(settings: Settings, options: ServeOptions, say: Callable[[str], None] 
                 raise UserError(f"the server did not start listening on {host}:{port}",
                                 f"See {settings.logs_dir / 'spark.log'}")
         _write_server_file(settings, endpoints, conf, ldap)
+        public = f" (from elsewhere: jdbc:hive2://{socket.getfqdn()}:{endpoints.port}/analytics)"
         say(f"Ready. JDBC/ODBC (dbt, beeline, BI tools): {endpoints.jdbc_url}"
+            + (public if not is_loopback(endpoints.host) else "")
             + (" (LDAP user and password)" if ldap else ""))
         say(f"       Spark Connect (ml, Python):       {endpoints.connect_url}")
         say(f"       pid {os.getpid()}; logs in {settings.logs_dir / 'spark.log'}; "
