@@ -1,7 +1,7 @@
 {#- Build then swap, for the tables BI tools and the dashboard read.
 
     The model is written to a new physical table `<schema>_versions.<name>__v<run start>`; only once it
-    is complete does the view `<schema>.<name>` switch to it (CREATE OR REPLACE VIEW is one metastore
+    is complete does the view `<schema>.<name>` switch to it (ALTER VIEW ... AS is one metastore
     update). A query that is reading `<name>` meanwhile sees the old version or the new one, never a
     missing or half-written table, which a plain `table` (drop, then create as select) would show it.
     The version the view pointed to before is kept, so that a query that started on it can finish;
@@ -25,8 +25,10 @@
     {#- a table from before this materialization: replaced once, with a short gap -#}
     {% do adapter.drop_relation(existing) %}
   {% endif %}
+  {#- ALTER VIEW is one metastore update; Spark runs CREATE OR REPLACE VIEW as a drop, then a create. -#}
   {% call statement('swap') -%}
-    create or replace view {{ target_relation }} as select * from {{ version }}
+    {{ 'alter' if existing is not none and existing.is_view else 'create' }} view {{ target_relation }}
+    as select * from {{ version }}
   {%- endcall %}
   {% for name in run_query('show tables in ' ~ versions_schema).columns['tableName'].values() %}
     {%- if name.startswith(identifier ~ '__v') and name not in [version.identifier, previous] %}
