@@ -91,6 +91,10 @@ def serve(settings: Settings, options: ServeOptions, say: Callable[[str], None] 
     spark = builder.getOrCreate()
     jvm_process = SparkContext._gateway.proc
     skip_hive_function_registry(spark)
+    for key, value in (ldap.hive_conf() if ldap else {}).items():
+        # Hive's LDAP provider reads its settings from a `new HiveConf()`, which sees Java system
+        # properties but not the session's configuration.
+        spark._jvm.java.lang.System.setProperty(key, value)
     thrift = spark._jvm.org.apache.spark.sql.hive.thriftserver.HiveThriftServer2.startWithContext(
         spark._jsparkSession.sqlContext())
     try:
