@@ -76,9 +76,14 @@ def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
 
 
 def port_free(host: str, port: int) -> bool:
-    """Whether this process could listen on host:port right now."""
+    """Whether a server could listen on host:port right now.
+
+    SO_REUSEADDR, as the JVM's server sockets have it: connections of a server that just stopped
+    (TIME_WAIT) do not block a restart on its port; only a live listener does.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:
