@@ -185,6 +185,7 @@ def test_tables_survive_a_restart_and_ldap_guards_a_public_address(served, env, 
 
 
 def test_the_pipeline_runs_on_a_standalone_cluster(served, env, tmp_path):
+    served["server"].stop()  # one server per state folder
     cluster = StandaloneCluster(tmp_path)
     try:
         served["server"] = Server(env, "--master", cluster.url, "--conf", "spark.executor.memory=2g").wait_ready()
