@@ -27,6 +27,8 @@ PUBLISHED = {
     "analytics.audit_row_reconciliation": "1, 2",
     "analytics.eda_monthly_revenue": "1, 2",
 }
+# Columns that name the run or when it happened, not what it computed.
+RUN_SPECIFIC = {"run_id", "scored_at", "model_path", "ingested_at", "loaded_at", "built_at"}
 
 
 def free_port() -> int:
@@ -46,6 +48,7 @@ class Server:
     def __init__(self, env: dict[str, str], *args: str) -> None:
         self.env = env
         self.log = Path(env["SEGMENTS_HOME"]) / f"serve-{time.time_ns()}.out"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [str(BIN / "segments"), "serve", *args], env=env, cwd=PROJECT_DIR,
             stdout=self.log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
@@ -109,9 +112,6 @@ def read_tables(env: dict[str, str], tables: dict[str, str] = PUBLISHED, **login
     finally:
         connection.close()
 
-
-# Columns that name the run or when it happened, not what it computed.
-RUN_SPECIFIC = {"run_id", "scored_at", "model_path", "ingested_at", "loaded_at", "built_at"}
 
 
 def beeline(env: dict[str, str], sql: str, user: str = "tester", password: str = "") -> subprocess.CompletedProcess:

@@ -13,12 +13,13 @@ import os
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.serving import (BIN, PROJECT_DIR, Server, Slapd, StandaloneCluster, beeline, free_port,
-                           hive_connection, read_tables, segments, server_env)
+from tests.serving import (BIN, PROJECT_DIR, Server, Slapd, StandaloneCluster, beeline, hive_connection,
+                           read_tables, segments, server_env)
 
 pytestmark = pytest.mark.server
 SMALL = FIXTURES / "online_retail_small.csv"
@@ -45,7 +46,7 @@ def served(env):
     state["server"].kill()
 
 
-def test_mistakes_get_one_clear_line(env, tmp_path):
+def test_mistakes_get_one_clear_line(env):
     public = segments(["serve", "--host", "0.0.0.0"], env, timeout=60)
     assert public.returncode == 1
     assert "refusing to listen on 0.0.0.0 without authentication" in public.stderr
@@ -60,7 +61,7 @@ def test_mistakes_get_one_clear_line(env, tmp_path):
 
 def test_run_through_the_server_builds_the_same_tables_as_embedded(served, env):
     served["server"].wait_ready()
-    info = (PROJECT_DIR / env["SEGMENTS_HOME"] / "server.json").read_text()
+    info = (Path(env["SEGMENTS_HOME"]) / "server.json").read_text()
     assert f'"port": {env["SEGMENTS_THRIFT_PORT"]}' in info
     through = segments(run_args(env, "--target", "thrift"), env)
     assert through.returncode == 0, through.stdout[-3000:] + through.stderr
@@ -161,7 +162,7 @@ def test_readers_never_fail_while_a_run_is_killed_and_run_again(served, env):
 
 def test_tables_survive_a_restart_and_ldap_guards_a_public_address(served, env, tmp_path):
     served["server"].stop()
-    assert not (PROJECT_DIR / env["SEGMENTS_HOME"] / "server.json").exists()
+    assert not (Path(env["SEGMENTS_HOME"]) / "server.json").exists()
     slapd = Slapd(tmp_path / "ldap", user="analyst", password="s3cret-for-tests")
     ldap_env = env | {"SEGMENTS_LDAP_URL": slapd.url, "SEGMENTS_LDAP_BASE_DN": slapd.base_dn}
     try:
