@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
+from dbt.adapters.base.connections import BaseConnectionManager
 from dbt.cli.main import dbtRunner
 
 from segments.errors import UserError
@@ -59,6 +61,26 @@ def _progress_callback(say: Callable[[str], None]) -> Callable[[Any], None]:
     return on_event
 
 
+@contextmanager
+def _thrift_sessions_kept_open(target: str) -> Iterator[None]:
+    """Over Thrift, keep each dbt thread's JDBC session open from one node to the next.
+
+    dbt closes its connection after every node, and for the Thrift server a new session is costly:
+    each one builds a Hive session (configuration, metastore client) and tears it down again, about
+    200 times per build. Keeping them open is what the embedded session does anyway; dbt still
+    closes every connection at the end of the invocation (cleanup_all).
+    """
+    if target != "thrift":
+        yield
+        return
+    original = BaseConnectionManager.release
+    BaseConnectionManager.release = lambda self: None
+    try:
+        yield
+    finally:
+        BaseConnectionManager.release = original
+
+
 def run_dbt(
     settings: Settings,
     command: list[str],
@@ -79,7 +101,8 @@ def run_dbt(
     if variables:
         args += ["--vars", json.dumps(variables)]
     started = time.monotonic()
-    result = dbtRunner(callbacks=[_progress_callback(say)]).invoke(args)
+    with _thrift_sessions_kept_open(target):
+        result = dbtRunner(callbacks=[_progress_callback(say)]).invoke(args)
     report = BuildReport(seconds=time.monotonic() - started)
     if result.exception is not None:
         raise DbtFailed(
