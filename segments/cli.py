@@ -38,8 +38,9 @@ def _variable(text: str) -> tuple[str, Any]:
 def _data_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data", metavar="PATH", type=Path, action="append",
-        help="input file (.csv or .csv.gz, UTF-8 or ISO-8859-1) or folder of them; repeat for "
-             "several. Default: the bundled UCI Online Retail file, data/online_retail.csv.gz",
+        help="input file (.csv or .csv.gz, UTF-8 or ISO-8859-1, or .parquet with the same column "
+             "names) or a folder of them (e.g. Spark part files); repeat for several. Default: the "
+             "bundled UCI Online Retail file, data/online_retail.csv.gz",
     )
 
 
@@ -138,6 +139,29 @@ def build_parser() -> argparse.ArgumentParser:
     _target_option(export)
     export.set_defaults(handler=_export)
 
+    generate = commands.add_parser(
+        "generate", help="write synthetic input data of any size (for benchmarks and tests)",
+        description="Write synthetic input files. `online-retail` writes lines in the Online Retail "
+                    "schema whose shape follows the bundled UCI file (invoices of about 21 lines, "
+                    "heavy-tailed invoices per customer, ~25 %% without CustomerID, ~1 %% exact "
+                    "duplicates, ~2 %% cancellations mostly of an earlier purchase, a few zero prices, "
+                    "non-merchandise codes, 30 countries), deterministic for a seed. The output is a "
+                    "folder of part files that --data accepts as it is.",
+    )
+    sources = generate.add_subparsers(dest="source", metavar="SOURCE", required=True)
+    retail = sources.add_parser("online-retail", help="lines in the UCI Online Retail schema",
+                                description=generate.description)
+    retail.add_argument("--rows", type=_count, required=True, help="lines to write, e.g. 5000000 or 5M")
+    retail.add_argument("--customers", type=_count, default=None,
+                        help="distinct customers (default: one per 124 lines, as in the real file)")
+    retail.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same lines (default 42)")
+    retail.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="output folder")
+    retail.add_argument("--format", choices=["parquet", "csv"], default="parquet",
+                        help="parquet (default; types as pandas reads the published file) or csv "
+                             "(the bundled file's layout)")
+    retail.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    retail.set_defaults(handler=_generate)
+
     serve = commands.add_parser(
         "serve", help="run the Spark Thrift server (dbt, BI tools) and Spark Connect (ml) until stopped",
         description="Start one long-running Spark application on the state folder's warehouse: the "
@@ -178,6 +202,19 @@ def _port(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, got {text!r}")
     return int(text)
+
+
+def _count(text: str) -> int:
+    """A whole number, with an optional k / M / G suffix: 200k, 5M."""
+    factors = {"k": 10**3, "m": 10**6, "g": 10**9}
+    digits, factor = (text[:-1], factors[text[-1].lower()]) if text[-1:].lower() in factors else (text, 1)
+    try:
+        value = float(digits) * factor
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 200000, 200k or 5M, got {text!r}") from None
+    if value != int(value) or value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return int(value)
 
 
 def _spark_setting(text: str) -> tuple[str, str]:
@@ -295,6 +332,20 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _generate(args: argparse.Namespace, settings: Settings) -> int:
+    from segments.generate import GenerateOptions, generate_online_retail
+    from segments.spark.session import embedded_session
+
+    options = GenerateOptions(rows=args.rows, customers=args.customers, seed=args.seed, out=args.out,
+                              format=args.format, overwrite=args.overwrite)
+    options.check()  # before Spark starts
+    print(f"Generating {options.rows:,} Online Retail lines, {options.customer_count:,} customers, "
+          f"seed {options.seed} -> {options.out} ({options.format})", flush=True)
+    result = generate_online_retail(embedded_session(settings), options, say=print)
+    print(f"{result.rows:,} lines in {len(result.files)} files written to {result.out} in {result.seconds:.0f} s")
+    return 0
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from segments.serve import Endpoints, ServeOptions, serve, stop_server
 
@@ -311,9 +362,18 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _message(error: Exception) -> str:
+    try:
+        return str(error)
+    except Exception:  # noqa: BLE001 - pyspark errors need the JVM for str(), which is stopped by now
+        return getattr(error, "_desc", None) or repr(error)
+
+
 def _holds_state_folder(args: argparse.Namespace) -> bool:
     """Commands that open the metastore themselves hold the state folder; clients of a server (and
     `serve --stop`) do not, since the server holds it."""
+    if args.command == "generate":  # writes files only, never the warehouse
+        return False
     return getattr(args, "target", "local") == "local" and not getattr(args, "stop", False)
 
 
@@ -353,7 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - the last resort: one line, details with --debug
         if args.debug:
             traceback.print_exc()
-        first_line = (str(error).strip().splitlines() or [""])[0]
+        first_line = (_message(error).strip().splitlines() or [""])[0]
         print(
             f"error: unexpected failure: {type(error).__name__}: {first_line[:300]}\n"
             f"Run again with --debug for the traceback; Spark and dbt logs are in "

@@ -29,7 +29,8 @@ RAW_DATABASE = "raw"
 LINES_TABLE = f"{RAW_DATABASE}.online_retail_lines"
 REJECTS_TABLE = f"{RAW_DATABASE}.online_retail_rejects"
 FILES_TABLE = f"{RAW_DATABASE}.ingested_files"
-CORRUPT_INPUT_SIGNS = ("Unexpected end of input stream", "Not in GZIP format", "EOFException", "invalid block type", "ZipException")
+CORRUPT_INPUT_SIGNS = ("Unexpected end of input stream", "Not in GZIP format", "EOFException", "invalid block type",
+                       "ZipException", "is not a Parquet file", "CANNOT_READ_FILE_FOOTER")
 
 
 @dataclass
@@ -126,7 +127,7 @@ def _corrupt_input_error(exc: Exception, sources: list[InputFile]) -> UserError 
         return None
     named = [str(s.path) for s in sources if s.path.name in message] or [str(s.path) for s in sources]
     return UserError(
-        f"{' or '.join(named)} is truncated or corrupt (decompression failed)",
+        f"{' or '.join(named)} is truncated or corrupt (it cannot be decompressed or decoded)",
         "Copy or download the file again",
     )
 

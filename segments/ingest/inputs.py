@@ -1,7 +1,8 @@
 """Input files: find them, check them and read their header before Spark touches them.
 
-Everything here reads at most the first line of a file (plus a streaming checksum), so a bad file is
-refused with one clear message before any Spark job starts.
+Everything here reads at most the first line of a CSV file, or the schema in a Parquet file's footer
+(plus a streaming checksum), so a bad file is refused with one clear message before any Spark job
+starts.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from segments.errors import UserError
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
+PARQUET_MAGIC = b"PAR1"
 BOM = "\ufeff"
-DATA_SUFFIXES = (".csv", ".csv.gz", ".txt", ".txt.gz")
+DATA_SUFFIXES = (".csv", ".csv.gz", ".txt", ".txt.gz", ".parquet")
+# Parquet column types ingest reads (as text, then parsed by the same rules as CSV fields)
+PARQUET_KINDS = ("text", "integer", "float", "decimal", "timestamp", "timestamp_ns")
 
 # Canonical column -> accepted header spellings, compared after lower-casing and dropping everything
 # that is not a letter or digit. The UCI "Online Retail II" names (Invoice, Price, Customer ID) are
@@ -48,10 +52,21 @@ class InputFile:
     header_line: str
     field_count: int
     positions: dict[str, int]  # canonical column -> 0-based field index in the file
+    # Parquet only: every column's name and kind (PARQUET_KINDS), in file order
+    columns: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_gzip(self) -> bool:
         return self.path.name.endswith(".gz")
+
+    @property
+    def is_parquet(self) -> bool:
+        return bool(self.columns)
+
+    @property
+    def layout(self) -> tuple:
+        """Files with the same layout are read by one Spark reader."""
+        return (self.is_parquet, self.header_line, self.field_count, tuple(self.positions.items()), self.columns)
 
 
 def _normalize(name: str) -> str:
@@ -86,6 +101,9 @@ def _first_line(path: Path, head: bytes) -> bytes:
 def _check_container(path: Path, head: bytes) -> None:
     if not head:
         raise UserError(f"input file {path} is empty")
+    if path.name.endswith(".parquet") != head.startswith(PARQUET_MAGIC):
+        found = "is not a Parquet file" if path.name.endswith(".parquet") else "is a Parquet file"
+        raise UserError(f"{path} {found}, but its name says otherwise", "Name Parquet files *.parquet, and only them")
     if head.startswith(ZIP_MAGIC):
         raise UserError(
             f"{path} is a zip/xlsx file, not CSV",
@@ -112,11 +130,22 @@ def parse_header(path: Path, header_line: str) -> tuple[int, dict[str, int]]:
     if not header_line.strip():
         raise UserError(f"{path} has no header line", f"The first line must name the columns: {', '.join(PUBLISHED_NAMES.values())}")
     names = next(csv.reader(io.StringIO(header_line)))
+    positions = match_columns(path, names, "its header")
+    if positions is None:
+        raise UserError(
+            f"{path} does not start with a header line (found: {header_line[:80]!r})",
+            f"Add the header: {','.join(PUBLISHED_NAMES.values())}",
+        )
+    return len(names), positions
+
+
+def match_columns(path: Path, names: list[str], where: str) -> dict[str, int] | None:
+    """The position of every required column among `names`; None when none of them is there."""
     by_normalized: dict[str, int] = {}
     for index, name in enumerate(names):
         key = _normalize(name)
         if key in by_normalized:
-            raise UserError(f"{path} names the column '{name.strip()}' twice in its header")
+            raise UserError(f"{path} names the column '{name.strip()}' twice in {where}")
         by_normalized[key] = index
     positions: dict[str, int] = {}
     missing: list[str] = []
@@ -127,18 +156,55 @@ def parse_header(path: Path, header_line: str) -> tuple[int, dict[str, int]]:
         else:
             positions[column] = index
     if len(missing) == len(COLUMNS):
-        raise UserError(
-            f"{path} does not start with a header line (found: {header_line[:80]!r})",
-            f"Add the header: {','.join(PUBLISHED_NAMES.values())}",
-        )
+        return None
     if missing:
         plural = "s" if len(missing) > 1 else ""
         raise UserError(
             f"{path} is missing the required column{plural} {', '.join(repr(m) for m in missing)} "
-            f"(its header has: {', '.join(n.strip() for n in names)})",
-            "Add or rename the column in the file's header",
+            f"({where} has: {', '.join(n.strip() for n in names)})",
+            "Add or rename the column in the file" + (" header" if where == "its header" else ""),
         )
-    return len(names), positions
+    return positions
+
+
+def _parquet_kind(arrow_type) -> str | None:
+    import pyarrow.types as t
+
+    if t.is_string(arrow_type) or t.is_large_string(arrow_type) or t.is_null(arrow_type):
+        return "text"
+    if t.is_integer(arrow_type):
+        return "integer"
+    if t.is_floating(arrow_type):
+        return "float"
+    if t.is_decimal(arrow_type):
+        return "decimal"
+    if t.is_timestamp(arrow_type) and arrow_type.unit == "ns":
+        return "timestamp_ns"  # pandas' default, which Spark reads only as a number of nanoseconds
+    if t.is_timestamp(arrow_type) or t.is_date(arrow_type):
+        return "timestamp"
+    return None
+
+
+def _parquet_columns(path: Path) -> tuple[tuple[str, str], ...]:
+    """Name and kind of every column, from the file's footer."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise UserError(f"{path} is not a readable Parquet file ({exc})", "Copy or write the file again") from exc
+    columns = tuple((field.name, _parquet_kind(field.type)) for field in schema)
+    positions = match_columns(path, [name for name, _ in columns], "its schema")
+    if positions is None:
+        raise UserError(f"{path} has none of the Online Retail columns (it has: {', '.join(schema.names)})",
+                        f"The columns must be: {', '.join(PUBLISHED_NAMES.values())}")
+    for column, index in positions.items():
+        name, kind = columns[index]
+        if kind is None:
+            raise UserError(f"{path}: column {name!r} has the type {schema.field(index).type}",
+                            "Use text, a number or a timestamp")
+    return columns
 
 
 def _sha256(path: Path) -> str:
@@ -157,6 +223,13 @@ def inspect_file(path: Path) -> InputFile:
     except OSError as exc:
         raise UserError(f"cannot open {path}: {exc.strerror}") from exc
     _check_container(path, head)
+    if head.startswith(PARQUET_MAGIC):
+        columns = _parquet_columns(path)
+        names = [name for name, _ in columns]
+        return InputFile(
+            path=path, size_bytes=path.stat().st_size, sha256=_sha256(path), header_line="",
+            field_count=len(columns), positions=match_columns(path, names, "its schema") or {}, columns=columns,
+        )
     first = _first_line(path, head)
     if not first:
         raise UserError(f"input file {path} is empty")

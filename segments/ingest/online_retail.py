@@ -1,9 +1,14 @@
 """Parse Online Retail lines with Spark: typed rows, or a reject with the raw line and a reason.
 
-Lines are read as text and parsed here rather than by Spark's CSV reader so that every line keeps
+CSV lines are read as text and parsed here rather than by Spark's CSV reader so that every line keeps
 its raw text (rejects need it), the field count is checked (the CSV reader silently pads or drops
 fields), and the encoding is decided per line: bytes that are valid UTF-8 are read as UTF-8, others
 as ISO-8859-1 (the UCI/Kaggle copies), so `£` survives either way and a mixed file works too.
+
+Parquet columns are turned into the text a CSV field would hold and go through the same rules, so a
+value is accepted or rejected alike in either format; a rejected row keeps its JSON rendering.
+Files of one layout (same header, or same Parquet schema) are read by one reader, so a folder of
+part files is one scan, not a union of one plan per file.
 """
 
 from __future__ import annotations
@@ -45,39 +50,84 @@ LINE_COLUMNS = (
 )
 
 
-def _decoded_lines(spark: SparkSession, source: InputFile, spread: bool = True) -> DataFrame:
+def _source_file() -> Column:
+    """The path of each row's file as the user gave it (Spark reports a URL: `file:/a%20b.csv`)."""
+    url = F.regexp_replace(F.col("_metadata.file_path"), "^file:", "")
+    return F.url_decode(F.replace(url, F.lit("+"), F.lit("%2B")))  # url_decode reads '+' as a space
+
+
+def _decoded_lines(spark: SparkSession, sources: list[InputFile], spread: bool = True) -> DataFrame:
     value = F.col("value")
     is_utf8 = F.expr("is_valid_utf8(value)")
     text = F.when(is_utf8, value).otherwise(F.decode(value.cast("binary"), "ISO-8859-1"))
-    text_lines = spark.read.text(str(source.path))
+    text_lines = spark.read.text([str(s.path) for s in sources]).select("value", _source_file().alias("source_file"))
     if spread:
-        text_lines = _spread(spark, text_lines, source)
+        text_lines = _spread(spark, text_lines, sources)
     decoded = text_lines.select(
-        F.lit(str(source.path)).alias("source_file"),
+        "source_file",
         text.alias("line"),
         (~is_utf8).alias("is_latin1"),
     )
     line = F.col("line")
+    header_line = sources[0].header_line  # one layout: the same header in every file
     kind = (
         F.when(F.trim(line) == "", F.lit("blank"))
         # a byte-order mark can only precede the header, at the very start of the file
-        .when(line.isin(source.header_line, BOM + source.header_line), F.lit("header"))
+        .when(line.isin(header_line, BOM + header_line), F.lit("header"))
         .otherwise(F.lit("data"))
     )
     return decoded.select("*", kind.alias("line_kind"))
 
 
-def _spread(spark: SparkSession, text_lines: DataFrame, source: InputFile) -> DataFrame:
-    """A gzip file is one partition (not splittable): spread its lines so parsing uses every core."""
+def _spread(spark: SparkSession, frame: DataFrame, sources: list[InputFile]) -> DataFrame:
+    """A gzip file is one partition (not splittable), as is a small Parquet file: spread the rows so
+    that parsing uses every core."""
     if is_connect(spark):
         # A Spark Connect client sees neither the server's cores nor the partitions of a frame.
-        if source.path.suffix != ".gz":
-            return text_lines
-        return text_lines.repartition(int(spark.conf.get("spark.sql.shuffle.partitions")))
+        if not any(s.is_gzip for s in sources):
+            return frame
+        return frame.repartition(int(spark.conf.get("spark.sql.shuffle.partitions")))
     cores = spark.sparkContext.defaultParallelism
-    if text_lines.rdd.getNumPartitions() < cores:
-        return text_lines.repartition(cores)
-    return text_lines
+    if frame.rdd.getNumPartitions() < cores:
+        return frame.repartition(cores)
+    return frame
+
+
+def _as_text(column: Column, kind: str) -> Column:
+    """A Parquet value as the text of a CSV field: 2.55 not 2.5500000000, 17850 not 17850.0, NaN
+    (pandas' missing number) as a missing value."""
+    if kind in ("float", "decimal"):
+        # %f: plain notation (a cast to string could give 1.0E-4 or 0E-10)
+        text = F.format_string("%.10f", column) if kind == "float" else column.cast("string")
+        if kind == "float":
+            text = F.when(column.isNotNull() & ~F.isnan(column), text)  # format_string gives 'null'
+
+        return F.when(text.contains("."), F.regexp_replace(text, r"\.?0+$", "")).otherwise(text)
+    if kind == "timestamp_ns":
+        column = F.timestamp_micros(F.floor(column / 1000))
+    if kind in ("timestamp", "timestamp_ns"):
+        return F.date_format(column, "yyyy-MM-dd HH:mm:ss")
+    return column.cast("string")
+
+
+def _parquet_rows(spark: SparkSession, sources: list[InputFile], spread: bool = True) -> DataFrame:
+    """Parquet rows in the shape _split_fields gives CSV lines."""
+    layout = sources[0]
+    if any(kind == "timestamp_ns" for _, kind in layout.columns):
+        # Spark refuses TIMESTAMP(NANOS) columns unless told to read them as numbers
+        spark.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
+    frame = spark.read.parquet(*[str(s.path) for s in sources])
+    columns = [F.col(f"`{name}`") for name, _ in layout.columns]
+    rows = frame.select(
+        _source_file().alias("source_file"),
+        F.to_json(F.struct(*columns)).alias("line"),
+        F.lit(False).alias("is_latin1"),
+        F.lit("data").alias("line_kind"),
+        F.lit(layout.field_count).alias("field_count"),
+        F.lit(False).alias("malformed_quotes"),
+        *(_as_text(columns[i], layout.columns[i][1]).alias(f"text_{name}") for name, i in layout.positions.items()),
+    )
+    return _spread(spark, rows, sources) if spread else rows
 
 
 def _blank_to_null(column: Column) -> Column:
@@ -162,18 +212,29 @@ def _union(parts: list[DataFrame]) -> DataFrame:
     return result
 
 
+def _by_layout(sources: list[InputFile]) -> list[list[InputFile]]:
+    groups: dict[tuple, list[InputFile]] = {}
+    for source in sources:
+        groups.setdefault(source.layout, []).append(source)
+    return list(groups.values())
+
+
 def classify_lines(spark: SparkSession, sources: list[InputFile]) -> DataFrame:
-    """Every physical line, only decoded and classified (data/header/blank): a cheap first pass that
-    finds empty or corrupt files before anything is written."""
+    """Every physical line (or Parquet row), only decoded and classified (data/header/blank): a cheap
+    first pass that finds empty or corrupt files before anything is written."""
     return _union([
-        _decoded_lines(spark, source, spread=False).select("source_file", "line_kind", "is_latin1")
-        for source in sources
+        (_parquet_rows(spark, group, spread=False) if group[0].is_parquet else _decoded_lines(spark, group, spread=False))
+        .select("source_file", "line_kind", "is_latin1")
+        for group in _by_layout(sources)
     ])
 
 
 def parse_files(spark: SparkSession, sources: list[InputFile]) -> DataFrame:
     """Every physical line of every file, classified (data/header/blank) and parsed or rejected."""
     return _union([
-        _typed(_split_fields(_decoded_lines(spark, source), source), source.field_count)
-        for source in sources
+        _typed(
+            _parquet_rows(spark, group) if group[0].is_parquet else _split_fields(_decoded_lines(spark, group), group[0]),
+            group[0].field_count,
+        )
+        for group in _by_layout(sources)
     ])

@@ -8,7 +8,9 @@ catalog.
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 
 from pyspark.sql import SparkSession
 
@@ -26,6 +28,8 @@ def embedded_session(settings: Settings) -> SparkSession:
     if shutil.which("java") is None:
         raise UserError("Java was not found on PATH", "Install Java 17 (e.g. apt-get install openjdk-17-jre-headless)")
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    # Python workers (the data generator) run this interpreter, with this environment's packages
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in spark_conf(settings.project_dir).items():
         builder = builder.config(key, value)

@@ -1,0 +1,82 @@
+"""Parquet input: the columns are found by name, typed values become the text a CSV field would hold
+and go through the same rules; schema mistakes are refused before Spark starts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from segments.errors import UserError
+from segments.ingest.inputs import inspect_file
+
+COLUMNS = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
+
+
+def write(path: Path, columns: dict[str, pa.Array]) -> Path:
+    pq.write_table(pa.table(columns), path)
+    return path
+
+
+def pandas_like(path: Path) -> Path:
+    """What `pandas.read_excel(...).to_parquet()` gives: float CustomerID with NaN, int Quantity."""
+    return write(path, {
+        "InvoiceNo": pa.array(["536365", "536366", "C536367", "536368", "536369"]),
+        "StockCode": pa.array(["85123A", "71053", "85123A", "POST", "22423"]),
+        "Description": pa.array(["WHITE HANGING HEART", None, "WHITE HANGING HEART", "POSTAGE", "REGENCY CAKESTAND"]),
+        "Quantity": pa.array([6, 2, -1, 1, 3], pa.int64()),
+        "InvoiceDate": pa.array([datetime(2010, 12, 1, 8, 26)] * 5, pa.timestamp("ns")),
+        "UnitPrice": pa.array([2.55, 0.0, 2.55, 18.0, 0.12345], pa.float64()),
+        "CustomerID": pa.array([17850.0, float("nan"), 17850.0, None, 13047.0], pa.float64()),
+        "Country": pa.array(["United Kingdom"] * 5),
+    })
+
+
+def test_columns_are_found_by_name_in_any_order(tmp_path):
+    table = pq.read_table(pandas_like(tmp_path / "a.parquet"))
+    shuffled = write(tmp_path / "b.parquet", {name: table[name] for name in reversed(COLUMNS)})
+    source = inspect_file(shuffled)
+    assert source.is_parquet and source.columns[source.positions["invoice_no"]][0] == "InvoiceNo"
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda t: t.drop_columns(["Country"]), "missing the required column 'Country'"),
+    (lambda t: t.set_column(3, "Quantity", pa.array([[1]] * 5)), "column 'Quantity' has the type list"),
+    (lambda t: pa.table({"a": [1]}), "none of the Online Retail columns"),
+])
+def test_schema_mistakes_are_refused_with_the_reason(tmp_path, change, message):
+    table = change(pq.read_table(pandas_like(tmp_path / "ok.parquet")))
+    path = tmp_path / "bad.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(UserError, match=message):
+        inspect_file(path)
+
+
+def test_a_name_that_lies_about_the_format_is_refused(tmp_path):
+    fake = tmp_path / "lines.parquet"
+    fake.write_text("InvoiceNo,StockCode\n")
+    with pytest.raises(UserError, match="is not a Parquet file"):
+        inspect_file(fake)
+    real = pandas_like(tmp_path / "real.parquet")
+    renamed = real.rename(tmp_path / "lines.csv")
+    with pytest.raises(UserError, match="is a Parquet file"):
+        inspect_file(renamed)
+
+
+def test_typed_values_follow_the_csv_rules(spark, tmp_path):
+    from segments.ingest import ingest
+
+    result = ingest(spark, [pandas_like(tmp_path / "lines.parquet")])
+    rows = {r["invoice_no"]: r for r in spark.table("raw.online_retail_lines").collect()}
+    assert (result.rows_loaded, result.rows_rejected) == (4, 1)
+    assert str(rows["536365"]["unit_price"]) == "2.5500" and rows["536365"]["customer_id"] == "17850"
+    assert rows["536366"]["customer_id"] is None  # NaN is pandas' missing value
+    assert rows["536368"]["customer_id"] is None
+    assert rows["C536367"]["quantity"] == -1
+    assert rows["536365"]["invoice_date"] == datetime(2010, 12, 1, 8, 26)
+    # five decimals: rejected as in a CSV file, and the row kept as JSON
+    assert rows["536369"]["reject_reason"] == "invalid_unit_price"
+    assert '"UnitPrice":0.12345' in rows["536369"]["raw_line"]
