@@ -15,6 +15,7 @@ class Progress:
         self.current = 0
         self.stream = stream or sys.stdout
         self.seconds: dict[str, float] = {}  # step key -> wall time, for the summary and benchmarks
+        self.windows: dict[str, tuple[float, float]] = {}  # step key -> (start, end) epoch seconds
         self._lock = threading.Lock()  # dbt reports nodes from its worker threads
 
     def say(self, text: str) -> None:
@@ -25,7 +26,8 @@ class Progress:
     def step(self, key: str, title: str) -> Iterator[None]:
         self.current += 1
         self.say(f"[{self.current}/{self.steps}] {title}")
-        started = time.monotonic()
+        started, wall_started = time.monotonic(), time.time()
         yield
         self.seconds[key] = time.monotonic() - started
+        self.windows[key] = (wall_started, time.time())
         self.say(f"      done in {self.seconds[key]:.1f} s")

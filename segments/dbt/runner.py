@@ -10,6 +10,7 @@ import json
 import time
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -28,6 +29,9 @@ class BuildReport:
     seconds: float
     counts: dict[str, int] = field(default_factory=dict)  # "<resource type> <status>" -> n
     failures: list[str] = field(default_factory=list)
+    # models/<layer>/, seeds, tests -> wall time from its first node's start to its last node's end
+    # (layers overlap: dbt runs independent nodes of different layers side by side)
+    layer_seconds: dict[str, float] = field(default_factory=dict)
 
     def describe(self) -> str:
         return ", ".join(f"{n} {key}" for key, n in sorted(self.counts.items()))
@@ -44,6 +48,30 @@ def _seconds(node: Any) -> float:
     except (TypeError, ValueError):
         return 0.0
     return (finished - started).total_seconds()
+
+
+def _layer(node: Any) -> str | None:
+    kind = node.resource_type
+    if kind in TEST_TYPES:
+        return "tests"
+    if kind == "seed":
+        return "seeds"
+    if kind == "model":
+        parts = Path(node.original_file_path).parts
+        return parts[1] if len(parts) > 2 else parts[0]
+    return None
+
+
+def _layer_seconds(results: list[Any]) -> dict[str, float]:
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    for result in results:
+        layer = _layer(result.node)
+        times = [t for timing in result.timing for t in (timing.started_at, timing.completed_at) if t is not None]
+        if layer is None or not times:
+            continue
+        start, end = spans.get(layer, (min(times), max(times)))
+        spans[layer] = (min(start, *times), max(end, *times))
+    return {layer: (end - start).total_seconds() for layer, (start, end) in spans.items()}
 
 
 def _progress_callback(say: Callable[[str], None]) -> Callable[[Any], None]:
@@ -109,7 +137,9 @@ def run_dbt(
             f"dbt {command[0]} could not run: {result.exception}",
             f"See {settings.logs_dir / 'dbt.log'}",
         )
-    for node_result in getattr(result.result, "results", []) or []:
+    node_results = getattr(result.result, "results", []) or []
+    report.layer_seconds = _layer_seconds(node_results)
+    for node_result in node_results:
         kind = node_result.node.resource_type
         status = str(node_result.status)
         key = f"{kind} {status}"

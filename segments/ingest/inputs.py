@@ -167,7 +167,7 @@ def match_columns(path: Path, names: list[str], where: str) -> dict[str, int] | 
     return positions
 
 
-def _parquet_kind(arrow_type) -> str | None:
+def _parquet_kind(arrow_type, physical_type: str, logical_type: str) -> str | None:
     import pyarrow.types as t
 
     if t.is_string(arrow_type) or t.is_large_string(arrow_type) or t.is_null(arrow_type):
@@ -178,10 +178,10 @@ def _parquet_kind(arrow_type) -> str | None:
         return "float"
     if t.is_decimal(arrow_type):
         return "decimal"
-    if t.is_timestamp(arrow_type) and arrow_type.unit == "ns":
+    if t.is_timestamp(arrow_type) and physical_type == "INT64" and "nanoseconds" in logical_type:
         return "timestamp_ns"  # pandas' default, which Spark reads only as a number of nanoseconds
     if t.is_timestamp(arrow_type) or t.is_date(arrow_type):
-        return "timestamp"
+        return "timestamp"  # INT96 (Spark's default) reads as timestamp[ns] in Arrow, but Spark reads it
     return None
 
 
@@ -191,10 +191,16 @@ def _parquet_columns(path: Path) -> tuple[tuple[str, str], ...]:
     import pyarrow.parquet as pq
 
     try:
-        schema = pq.read_schema(path)
+        parquet = pq.ParquetFile(path)
+        schema = parquet.schema_arrow
     except (pa.ArrowException, OSError) as exc:
         raise UserError(f"{path} is not a readable Parquet file ({exc})", "Copy or write the file again") from exc
-    columns = tuple((field.name, _parquet_kind(field.type)) for field in schema)
+    leaves = {parquet.schema.column(i).path: parquet.schema.column(i) for i in range(len(parquet.schema))}
+    columns = tuple(
+        (field.name, _parquet_kind(field.type, getattr(leaves.get(field.name), "physical_type", ""),
+                                   str(getattr(leaves.get(field.name), "logical_type", ""))))
+        for field in schema
+    )
     positions = match_columns(path, [name for name, _ in columns], "its schema")
     if positions is None:
         raise UserError(f"{path} has none of the Online Retail columns (it has: {', '.join(schema.names)})",

@@ -20,8 +20,9 @@ from segments.serve.endpoints import CONNECT_HOST, Endpoints, port_open
 from segments.spark.profile import spark_conf
 
 
-def embedded_session(settings: Settings) -> SparkSession:
-    """Start (or reuse) the in-process SparkSession with Hive support on the state folder."""
+def embedded_session(settings: Settings, extra_conf: dict[str, str] | None = None) -> SparkSession:
+    """Start (or reuse) the in-process SparkSession with Hive support on the state folder; `extra_conf`
+    adds to (or overrides) the profile's settings, e.g. the event log of a benchmark."""
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
@@ -31,7 +32,7 @@ def embedded_session(settings: Settings) -> SparkSession:
     # Python workers (the data generator) run this interpreter, with this environment's packages
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.enableHiveSupport()
-    for key, value in spark_conf(settings.project_dir).items():
+    for key, value in (spark_conf(settings.project_dir) | (extra_conf or {})).items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
 

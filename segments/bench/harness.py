@@ -1,0 +1,155 @@
+"""Run the whole pipeline at each size the user picks and report what it cost.
+
+For each size: the data (the bundled real file, or generated lines cached under the data folder and
+reused by later benches), then one `segments run` in a process of its own on a new state folder
+(segments/bench/measure.py). Results: a JSON file and a Markdown table next to it, and the table on
+stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from segments.bench.machine import machine
+from segments.bench.measure import STAGES
+from segments.errors import UserError
+from segments.settings import Settings
+
+DEFAULT_SIZES: tuple[int | None, ...] = (None, 5_000_000, 50_000_000)  # None: the bundled real file
+CHECKS = ("check_raw", "check_marts", "check_segments")
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    sizes: tuple[int | None, ...] = DEFAULT_SIZES
+    seed: int = 42
+    out: Path | None = None  # default <project>/artifacts/bench/scale.json
+    data_dir: Path | None = None  # default <state>/bench-data
+    keep_state: bool = False
+
+
+def size_label(size: int | None) -> str:
+    if size is None:
+        return "real file"
+    for factor, suffix in ((10**9, "G"), (10**6, "M"), (10**3, "k")):
+        if size % factor == 0:
+            return f"{size // factor}{suffix}"
+    return f"{size:,}"
+
+
+def _relay(command: list[str], env: dict[str, str], say: Callable[[str], None], cwd: Path) -> int:
+    """Run a child command, passing its output on, indented."""
+    child = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert child.stdout is not None
+    for line in child.stdout:
+        if not line.startswith("WARNING: Using incubator modules"):
+            say(f"    {line.rstrip()}")
+    return child.wait()
+
+
+def _state_env(state: Path) -> dict[str, str]:
+    return {**os.environ, "SEGMENTS_HOME": str(state), "DBT_TARGET_PATH": str(state / "dbt-target")}
+
+
+def dataset(settings: Settings, size: int | None, options: BenchOptions, data_dir: Path,
+            say: Callable[[str], None]) -> tuple[Path, float]:
+    """The input for one size, and how long generating it took (0 when reused)."""
+    if size is None:
+        return settings.bundled_data, 0.0
+    folder = data_dir / f"online_retail_{size}_seed{options.seed}"
+    if (folder / "_SUCCESS").is_file():
+        say(f"  reusing {folder}")
+        return folder, 0.0
+    started = time.monotonic()
+    command = [sys.executable, "-m", "segments", "generate", "online-retail", "--rows", str(size),
+               "--seed", str(options.seed), "--out", str(folder), "--overwrite"]
+    if _relay(command, _state_env(data_dir / ".generate-state"), say, settings.project_dir) != 0:
+        raise UserError(f"generating {size_label(size)} lines failed (see the output above)")
+    return folder, time.monotonic() - started
+
+
+def measure(settings: Settings, data: Path, label: str, options: BenchOptions,
+            say: Callable[[str], None]) -> dict[str, object]:
+    state = Path(tempfile.mkdtemp(prefix=f"segments-bench-{label.replace(' ', '-')}-"))
+    result_file = state / "result.json"
+    command = [sys.executable, "-m", "segments.bench.measure", "--data", str(data),
+               "--event-log", str(state / "events"), "--result", str(result_file)]
+    if _relay(command, _state_env(state), say, settings.project_dir) != 0 or not result_file.is_file():
+        raise UserError(f"the {label} run failed (see the output above)", f"Its state folder is kept: {state}")
+    result = json.loads(result_file.read_text())
+    if options.keep_state:
+        say(f"  state folder kept: {state}")
+    else:
+        shutil.rmtree(state, ignore_errors=True)
+    return result
+
+
+def run_bench(settings: Settings, options: BenchOptions, say: Callable[[str], None] = print) -> dict[str, object]:
+    data_dir = options.data_dir or settings.state_dir / "bench-data"
+    out = options.out or settings.project_dir / "artifacts" / "bench" / "scale.json"
+    runs = []
+    for number, size in enumerate(options.sizes, start=1):
+        label = size_label(size)
+        say(f"[{number}/{len(options.sizes)}] {label}")
+        data, generate_seconds = dataset(settings, size, options, data_dir, say)
+        result = measure(settings, data, label, options, say)
+        total = result["seconds"]["total"]
+        runs.append({"size": label, "data": str(data), "generate_seconds": generate_seconds, **result,
+                     "lines_per_second": result["data_lines"] / total,
+                     "microseconds_per_line": total / result["data_lines"] * 1e6})
+        say(f"  {label}: {result['data_lines']:,} lines in {total:.1f} s")
+    report = {"machine": machine(), "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+              "spark": {"driver_memory": os.environ.get("SEGMENTS_DRIVER_MEMORY", "profile default"),
+                        "shuffle_partitions": os.environ.get("SEGMENTS_SHUFFLE_PARTITIONS", "profile default")},
+              "runs": runs}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    table = markdown(report)
+    out.with_suffix(".md").write_text(table)
+    say("")
+    say(table)
+    say(f"written to {out} and {out.with_suffix('.md')}")
+    return report
+
+
+def _row(cells: list[object]) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def markdown(report: dict) -> str:
+    """The readable report: time per stage, throughput, memory and shuffle per size, then dbt layers."""
+    info = report["machine"]
+    lines = [f"Measured {report['measured_at']} on {info['cores']} cores ({info['cpu']}), {info['memory_gb']} GB, "
+             f"Python {info['python']}; seconds per stage, one cold run per size.", ""]
+    header = ["size", "lines", *STAGES, "all checks", "total", "lines/s", "µs/line", "JVM peak RSS MB",
+              "JVM heap peak MB", "Python peak MB", "shuffle write MB", "shuffle read MB", "spill MB"]
+    lines += [_row(header), _row(["---"] * len(header))]
+    for run in report["runs"]:
+        seconds = run["seconds"]
+        lines.append(_row([
+            run["size"], f"{run['data_lines']:,}", *(f"{seconds[s]:.1f}" for s in STAGES),
+            f"{sum(seconds[c] for c in CHECKS):.1f}", f"{seconds['total']:.1f}",
+            f"{run['lines_per_second']:,.0f}", f"{run['microseconds_per_line']:.1f}",
+            f"{run['jvm_peak_rss_mb']:,.0f}", f"{run['jvm_heap_peak_mb']:,.0f}", f"{run['python_peak_rss_mb']:,.0f}",
+            f"{run['shuffle_write_mb']:,.0f}", f"{run['shuffle_read_mb']:,.0f}", f"{run['spill_disk_mb']:,.0f}",
+        ]))
+    layers = sorted({layer for run in report["runs"] for build in run["dbt_layers"].values() for layer in build})
+    lines += ["", "dbt layers (wall time from a layer's first node to its last; layers overlap):", "",
+              _row(["size", *layers]), _row(["---"] * (len(layers) + 1))]
+    for run in report["runs"]:
+        spans = {layer: sum(build.get(layer, 0.0) for build in run["dbt_layers"].values()) for layer in layers}
+        lines.append(_row([run["size"], *(f"{spans[layer]:.1f}" for layer in layers)]))
+    sized = {run["size"]: run for run in report["runs"]}
+    if "5M" in sized and "50M" in sized:
+        ratio = sized["50M"]["microseconds_per_line"] / sized["5M"]["microseconds_per_line"]
+        lines += ["", f"Cost per line at 50M / at 5M: {ratio:.2f} (1.0 = linear)"]
+    return "\n".join(lines) + "\n"
