@@ -27,8 +27,10 @@ test: install
 test-fast: install
 	$(BIN)/pytest -m "not integration and not server"
 
+# The pipeline at the real file, 5M and 50M generated lines (about 30 minutes on 2 cores), then the
+# k search, the dashboard and the server path; results in artifacts/bench/.
 bench: install
-	$(BIN)/python -m benchmarks.pipeline
+	$(BIN)/segments bench
 	$(BIN)/python -m benchmarks.kmeans
 	@test -f .segments/reports/dashboard.html || $(BIN)/segments run
 	$(BIN)/python -m benchmarks.dashboard

@@ -15,7 +15,9 @@ import statistics
 import time
 from pathlib import Path
 
-from benchmarks.pipeline import PROJECT_DIR, machine
+from segments.bench.machine import machine
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:

@@ -16,7 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.pipeline import PROJECT_DIR, machine
+from segments.bench.machine import machine
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
 def synthetic_customers(spark, customers: int, table: str) -> None:

@@ -22,7 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.pipeline import PROJECT_DIR, STAGES, machine
+from segments.bench.machine import machine
+from segments.bench.measure import STAGES
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 SEGMENTS = str(Path(sys.executable).parent / "segments")
 

@@ -1,7 +1,19 @@
 -- Customers, invoices and revenue per country, from the clean fact (revenue = net line amounts:
 -- purchases less matched cancellations, non-merchandise lines included as invoiced).
+-- Lines are first summed per invoice, so the distinct counts run over invoices, not lines.
 with order_lines as (
     select * from {{ ref('fct_order_lines') }}
+),
+
+invoices as (
+    select
+        country,
+        customer_id,
+        invoice_no,
+        count(*) as order_lines,
+        sum(line_amount) as amount
+    from order_lines
+    group by 1, 2, 3
 ),
 
 final as (
@@ -9,10 +21,10 @@ final as (
         country,
         count(distinct customer_id) as customers,
         count(distinct invoice_no) as invoices,
-        count(*) as order_lines,
-        cast(sum(line_amount) as decimal(18, 2)) as revenue,
-        round(sum(line_amount) / sum(sum(line_amount)) over (), 4) as revenue_share
-    from order_lines
+        sum(order_lines) as order_lines,
+        cast(sum(amount) as decimal(18, 2)) as revenue,
+        round(sum(amount) / sum(sum(amount)) over (), 4) as revenue_share
+    from invoices
     group by country
 )
 

@@ -8,17 +8,32 @@ countries as (
     {{ most_frequent('order_lines', 'customer_id', 'country') }}
 ),
 
+-- lines summed per invoice first: the distinct counts run over invoices, not lines
+invoices as (
+    select
+        customer_id,
+        invoice_no,
+        country,
+        min(invoiced_at) as first_invoiced_at,
+        max(invoiced_at) as last_invoiced_at,
+        max(is_purchase) as has_purchase,
+        max(is_matched_cancellation) as has_matched_cancellation,
+        count(*) as order_lines
+    from order_lines
+    group by 1, 2, 3
+),
+
 activity as (
     select
         customer_id,
-        min(invoiced_at) as first_invoiced_at,
-        max(invoiced_at) as last_invoiced_at,
+        min(first_invoiced_at) as first_invoiced_at,
+        max(last_invoiced_at) as last_invoiced_at,
         count(distinct invoice_no) as invoices,
-        count(distinct case when is_purchase then invoice_no end) as purchase_invoices,
-        count(distinct case when is_matched_cancellation then invoice_no end) as cancellation_invoices,
-        count(*) as order_lines,
+        count(distinct case when has_purchase then invoice_no end) as purchase_invoices,
+        count(distinct case when has_matched_cancellation then invoice_no end) as cancellation_invoices,
+        sum(order_lines) as order_lines,
         count(distinct country) as countries
-    from order_lines
+    from invoices
     group by 1
 ),
 

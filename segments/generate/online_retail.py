@@ -28,6 +28,9 @@ import numpy as np
 import pyarrow as pa
 
 CHUNK_ROWS = 250_000
+# Invoice numbers per chunk: a chunk of 250,000 lines holds about 12,000 invoices (21 lines each), so
+# up to 5 M lines the numbers keep the real file's six digits.
+INVOICE_STRIDE = 20_000
 FILE_ROWS = 2_000_000  # lines per output file
 FIRST_INVOICE = 536_365
 FIRST_CUSTOMER = 12_346
@@ -152,7 +155,9 @@ def generate_chunk(chunk: int, rows: int, catalogue: Catalogue, seed: int) -> pa
 
     sizes = _invoice_sizes(rng, base)
     invoices = len(sizes)
-    invoice_numbers = FIRST_INVOICE + chunk * CHUNK_ROWS + np.arange(invoices)
+    if invoices > INVOICE_STRIDE:  # cannot happen with 21 lines per invoice on average; never reuse a number
+        raise ValueError(f"chunk {chunk} has {invoices} invoices, more than {INVOICE_STRIDE}")
+    invoice_numbers = FIRST_INVOICE + chunk * INVOICE_STRIDE + np.arange(invoices)
     customers = len(catalogue.customer_ids)
     # activity rank ~ u^1.8: with the real file's 4,372 customers the busiest places about 1 % of the
     # invoices (the real file: 248 of 25,900), most customers a handful
@@ -194,10 +199,11 @@ def generate_chunk(chunk: int, rows: int, catalogue: Catalogue, seed: int) -> pa
         matched, np.maximum(1, (quantity[source] * rng.uniform(0.2, 1.0, len(source))).astype(np.int64)),
         quantity[source] + 1 + rng.integers(0, 12, len(source)),
     )
+    # one cancellation invoice per cancelled invoice ('C' + its number), some days later
     end = int(PERIOD[1].timestamp()) * 1_000_000 - 4 * 3600 * 1_000_000  # 20:00 on the last day
-    later = rng.integers(1, 30, len(source)) * 86_400 + rng.integers(1, 60, len(source)) * 60
-    cancel_time = np.minimum(when[source] + later * 1_000_000, end)
-    cancel_invoice = np.char.add("C", (FIRST_INVOICE + chunk * CHUNK_ROWS + invoices + line_invoice[source]).astype(str))
+    later = rng.integers(1, 30, invoices) * 86_400 + rng.integers(1, 60, invoices) * 60
+    cancel_time = np.minimum(when[source] + later[line_invoice[source]] * 1_000_000, end)
+    cancel_invoice = np.char.add("C", invoice_no[source].astype(str))
 
     # duplicates sit right after their original, as in the real file
     copies = np.ones(base, dtype=np.int64)

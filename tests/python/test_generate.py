@@ -68,3 +68,44 @@ def test_spark_writes_exact_deterministic_parquet_and_csv_that_ingest_reads_alik
     csv_result = ingest(spark, [as_csv.out])
     assert (parquet_result.rows_loaded, csv_result.rows_loaded) == (rows, rows)
     assert spark.sql(totals).first() == from_parquet
+
+
+@pytest.mark.integration
+def test_generated_lines_run_through_the_whole_pipeline(spark, settings, tmp_path, rows):
+    import io
+
+    from segments.pipeline import STEPS, run_pipeline
+    from segments.progress import Progress
+
+    lines = 200_000
+    data = generate_online_retail(spark, GenerateOptions(rows=lines, out=tmp_path / "lines", seed=11)).out
+    result = run_pipeline(settings, [data], progress=Progress(steps=STEPS, stream=io.StringIO()))
+    audit = {r["reason"]: r["row_count"] for r in rows("analytics.audit_row_reconciliation", "reason")}
+    assert sum(audit.values()) == lines
+    assert 0.2 < audit["missing_customer_id"] / lines < 0.3
+    assert 0.008 < audit["duplicate"] / lines < 0.02
+    cancellations = spark.table("analytics.audit_cancellations").first()
+    assert cancellations["matched_cancellation_lines"] > 0.7 * cancellations["cancellation_lines"]
+    assert result.summary.customers > 1_000
+    assert sorted(result.segmentation.names.values()) == ["Churned", "New", "Potential", "VIP"]
+
+
+@pytest.mark.integration
+def test_the_bench_harness_reports_every_stage_at_a_small_size(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from segments.bench.measure import STAGES
+
+    out = tmp_path / "scale.json"
+    subprocess.run([sys.executable, "-m", "segments", "bench", "--sizes", "200k", "--out", str(out),
+                    "--data-dir", str(tmp_path / "data")], check=True, capture_output=True)
+    run = json.loads(out.read_text())["runs"][0]
+    assert run["size"] == "200k" and run["data_lines"] == 200_000
+    assert all(run["seconds"][stage] > 0 for stage in STAGES)
+    assert run["seconds"]["total"] >= 0.95 * sum(run["seconds"][stage] for stage in STAGES)
+    assert run["jvm_peak_rss_mb"] > 500 and 0 < run["jvm_heap_peak_mb"] < run["jvm_peak_rss_mb"]
+    assert run["python_peak_rss_mb"] > 50 and run["shuffle_write_mb"] > 0
+    assert {"staging", "intermediate", "marts", "tests"} <= set(run["dbt_layers"]["dbt_build"])
+    assert "| 200k | 200,000 |" in out.with_suffix(".md").read_text()
