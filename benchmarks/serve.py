@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from segments.bench.harness import state_env
 from segments.bench.machine import machine
 from segments.bench.measure import STAGES
 
@@ -46,10 +47,6 @@ def timed_run(env: dict[str, str], data: Path, *extra: str) -> dict[str, float]:
         raise SystemExit(f"segments run {' '.join(extra)} failed:\n{result.stdout[-2000:]}{result.stderr}")
     steps = [float(s) for s in re.findall(r"^      done in ([0-9.]+) s$", result.stdout, re.MULTILINE)]
     return {**dict(zip(STAGES, steps)), "total": wall}
-
-
-def state_env(state: Path) -> dict[str, str]:
-    return {**os.environ, "SEGMENTS_HOME": str(state), "DBT_TARGET_PATH": str(state / "dbt-target")}
 
 
 def embedded(data: Path, state: Path) -> dict[str, float]:

@@ -56,7 +56,8 @@ def _relay(command: list[str], env: dict[str, str], say: Callable[[str], None], 
     return child.wait()
 
 
-def _state_env(state: Path) -> dict[str, str]:
+def state_env(state: Path) -> dict[str, str]:
+    """The environment of a `segments` child process working on its own state folder."""
     return {**os.environ, "SEGMENTS_HOME": str(state), "DBT_TARGET_PATH": str(state / "dbt-target")}
 
 
@@ -72,7 +73,7 @@ def dataset(settings: Settings, size: int | None, options: BenchOptions, data_di
     started = time.monotonic()
     command = [sys.executable, "-m", "segments", "generate", "online-retail", "--rows", str(size),
                "--seed", str(options.seed), "--out", str(folder), "--overwrite"]
-    if _relay(command, _state_env(data_dir / ".generate-state"), say, settings.project_dir) != 0:
+    if _relay(command, state_env(data_dir / ".generate-state"), say, settings.project_dir) != 0:
         raise UserError(f"generating {size_label(size)} lines failed (see the output above)")
     return folder, time.monotonic() - started
 
@@ -83,7 +84,7 @@ def measure(settings: Settings, data: Path, label: str, options: BenchOptions,
     result_file = state / "result.json"
     command = [sys.executable, "-m", "segments.bench.measure", "--data", str(data),
                "--event-log", str(state / "events"), "--result", str(result_file)]
-    if _relay(command, _state_env(state), say, settings.project_dir) != 0 or not result_file.is_file():
+    if _relay(command, state_env(state), say, settings.project_dir) != 0 or not result_file.is_file():
         raise UserError(f"the {label} run failed (see the output above)", f"Its state folder is kept: {state}")
     result = json.loads(result_file.read_text())
     if options.keep_state:

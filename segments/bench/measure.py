@@ -59,7 +59,6 @@ def event_log_metrics(folder: Path, windows: dict[str, tuple[float, float]]) -> 
 
 
 def run_measured(data: list[Path], event_log: Path) -> dict[str, object]:
-    from segments.dbt.runner import BuildReport
     from segments.pipeline import STEPS, run_pipeline
     from segments.progress import Progress
     from segments.settings import export_for_dbt, load_settings
@@ -88,13 +87,12 @@ def run_measured(data: list[Path], event_log: Path) -> dict[str, object]:
         stop_embedded_session()  # completes the event log
     seconds = {**result.seconds, "spark": spark_seconds}
     windows = {**progress.windows, "spark": (wall_started, wall_started + spark_seconds)}
-    builds: list[BuildReport] = result.builds
     return {
         "data_lines": result.ingest.data_lines,
         "rows_kept": result.summary.total("kept"),
         "customers": result.summary.customers,
         "seconds": {stage: seconds.get(stage, 0.0) for stage in STAGES} | {"total": total},
-        "dbt_layers": {name: build.layer_seconds for name, build in zip(("dbt_build", "dbt_segments"), builds)},
+        "dbt_layers": {name: build.layer_seconds for name, build in zip(("dbt_build", "dbt_segments"), result.builds)},
         "python_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "jvm_peak_rss_mb": jvm_rss,
         **event_log_metrics(event_log, windows),

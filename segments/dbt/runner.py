@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from dbt.adapters.base.connections import BaseConnectionManager
@@ -63,15 +63,13 @@ def _layer(node: Any) -> str | None:
 
 
 def _layer_seconds(results: list[Any]) -> dict[str, float]:
-    spans: dict[str, tuple[datetime, datetime]] = {}
+    times: dict[str, list[datetime]] = {}
     for result in results:
         layer = _layer(result.node)
-        times = [t for timing in result.timing for t in (timing.started_at, timing.completed_at) if t is not None]
-        if layer is None or not times:
-            continue
-        start, end = spans.get(layer, (min(times), max(times)))
-        spans[layer] = (min(start, *times), max(end, *times))
-    return {layer: (end - start).total_seconds() for layer, (start, end) in spans.items()}
+        if layer is not None:
+            times.setdefault(layer, []).extend(
+                t for timing in result.timing for t in (timing.started_at, timing.completed_at) if t is not None)
+    return {layer: (max(moments) - min(moments)).total_seconds() for layer, moments in times.items() if moments}
 
 
 def _progress_callback(say: Callable[[str], None]) -> Callable[[Any], None]:

@@ -190,7 +190,9 @@ def generate_chunk(chunk: int, rows: int, catalogue: Catalogue, seed: int) -> pa
     when = invoice_time[line_invoice]
 
     # cancellations: a later 'C' invoice of the same customer; most cancel at most what was bought
-    named = np.flatnonzero(~np.isnan(customer_id) & (price > 0) & np.isin(np.arange(base), special, invert=True))
+    merchandise = np.ones(base, dtype=bool)
+    merchandise[special] = False
+    named = np.flatnonzero(~np.isnan(customer_id) & (price > 0) & merchandise)
     if len(named) == 0:  # nothing to cancel: the lines go to duplicates instead
         cancellations, duplicates = 0, duplicates + cancellations
     source = rng.choice(named, size=cancellations) if cancellations else np.empty(0, dtype=np.int64)

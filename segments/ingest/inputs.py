@@ -21,8 +21,6 @@ ZIP_MAGIC = b"PK\x03\x04"
 PARQUET_MAGIC = b"PAR1"
 BOM = "\ufeff"
 DATA_SUFFIXES = (".csv", ".csv.gz", ".txt", ".txt.gz", ".parquet")
-# Parquet column types ingest reads (as text, then parsed by the same rules as CSV fields)
-PARQUET_KINDS = ("text", "integer", "float", "decimal", "timestamp", "timestamp_ns")
 
 # Canonical column -> accepted header spellings, compared after lower-casing and dropping everything
 # that is not a letter or digit. The UCI "Online Retail II" names (Invoice, Price, Customer ID) are
@@ -52,7 +50,8 @@ class InputFile:
     header_line: str
     field_count: int
     positions: dict[str, int]  # canonical column -> 0-based field index in the file
-    # Parquet only: every column's name and kind (PARQUET_KINDS), in file order
+    # Parquet only: every column's name and kind (text, integer, float, decimal, timestamp or
+    # timestamp_ns; see _parquet_kind), in file order
     columns: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -185,8 +184,8 @@ def _parquet_kind(arrow_type, physical_type: str, logical_type: str) -> str | No
     return None
 
 
-def _parquet_columns(path: Path) -> tuple[tuple[str, str], ...]:
-    """Name and kind of every column, from the file's footer."""
+def _parquet_columns(path: Path) -> tuple[tuple[tuple[str, str], ...], dict[str, int]]:
+    """Name and kind of every column, from the file's footer, and the required columns' positions."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -210,7 +209,7 @@ def _parquet_columns(path: Path) -> tuple[tuple[str, str], ...]:
         if kind is None:
             raise UserError(f"{path}: column {name!r} has the type {schema.field(index).type}",
                             "Use text, a number or a timestamp")
-    return columns
+    return columns, positions
 
 
 def _sha256(path: Path) -> str:
@@ -230,11 +229,10 @@ def inspect_file(path: Path) -> InputFile:
         raise UserError(f"cannot open {path}: {exc.strerror}") from exc
     _check_container(path, head)
     if head.startswith(PARQUET_MAGIC):
-        columns = _parquet_columns(path)
-        names = [name for name, _ in columns]
+        columns, positions = _parquet_columns(path)
         return InputFile(
             path=path, size_bytes=path.stat().st_size, sha256=_sha256(path), header_line="",
-            field_count=len(columns), positions=match_columns(path, names, "its schema") or {}, columns=columns,
+            field_count=len(columns), positions=positions, columns=columns,
         )
     first = _first_line(path, head)
     if not first:
