@@ -37,10 +37,22 @@ def _variable(text: str) -> tuple[str, Any]:
 
 def _data_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
+        "--source", choices=["online_retail", "amazon_reviews"], default="online_retail",
+        help="what the input files are: online_retail (default; UCI Online Retail transactions) or "
+             "amazon_reviews (McAuley Lab Amazon Reviews 2023: --data names the reviews, --meta the "
+             "item metadata; verified reviews count as purchases at the item's price)",
+    )
+    parser.add_argument(
         "--data", metavar="PATH", type=Path, action="append",
-        help="input file (.csv or .csv.gz, UTF-8 or ISO-8859-1, or .parquet with the same column "
-             "names) or a folder of them (e.g. Spark part files); repeat for several. Default: the "
-             "bundled UCI Online Retail file, data/online_retail.csv.gz",
+        help="input file or a folder of them (e.g. Spark part files); repeat for several. "
+             "online_retail: .csv or .csv.gz (UTF-8 or ISO-8859-1) or .parquet with the same column "
+             "names; default: the bundled UCI file, data/online_retail.csv.gz. amazon_reviews: the "
+             "reviews as published, .jsonl / .jsonl.gz (or .json / .json.gz, .parquet)",
+    )
+    parser.add_argument(
+        "--meta", metavar="PATH", type=Path, action="append",
+        help="amazon_reviews only: the item metadata file(s) as published (meta_<Category>.jsonl.gz, "
+             "or .parquet) or a folder of them; repeat for several",
     )
 
 
@@ -95,8 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = commands.add_parser(
         "ingest", help="only load input files into the raw tables",
-        description="Parse the input files into raw.online_retail_lines; unparseable lines go to "
-                    "raw.online_retail_rejects with the reason. Replaces the previous ingest.",
+        description="Parse the input files into raw tables: raw.online_retail_lines (unparseable "
+                    "lines in raw.online_retail_rejects), or with --source amazon_reviews "
+                    "raw.amazon_reviews and raw.amazon_items (rejects marked with their reason). "
+                    "Replaces the previous ingest.",
     )
     _data_option(ingest)
     _target_option(ingest)
@@ -141,16 +155,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate = commands.add_parser(
         "generate", help="write synthetic input data of any size (for benchmarks and tests)",
-        description="Write synthetic input files. `online-retail` writes lines in the Online Retail "
-                    "schema whose shape follows the bundled UCI file (invoices of about 21 lines, "
-                    "heavy-tailed invoices per customer, ~25 %% without CustomerID, ~1 %% exact "
-                    "duplicates, ~2 %% cancellations mostly of an earlier purchase, a few zero prices, "
-                    "non-merchandise codes, 30 countries), deterministic for a seed. The output is a "
-                    "folder of part files that --data accepts as it is.",
+        description="Write synthetic input files whose shape follows a real data set, deterministic "
+                    "for a seed. `online-retail`: lines in the UCI Online Retail schema, a folder of "
+                    "part files that --data accepts as it is. `amazon-reviews`: reviews and item "
+                    "metadata in the McAuley Lab Amazon Reviews 2023 schema (gzipped JSON Lines or "
+                    "Parquet). `segments generate SOURCE --help` describes each.",
     )
     sources = generate.add_subparsers(dest="source", metavar="SOURCE", required=True)
-    retail = sources.add_parser("online-retail", help="lines in the UCI Online Retail schema",
-                                description=generate.description)
+    retail = sources.add_parser(
+        "online-retail", help="lines in the UCI Online Retail schema",
+        description="Write lines in the Online Retail schema whose shape follows the bundled UCI file "
+                    "(invoices of about 21 lines, heavy-tailed invoices per customer, ~25 % without "
+                    "CustomerID, ~1 % exact duplicates, ~2 % cancellations mostly of an earlier "
+                    "purchase, a few zero prices, non-merchandise codes, 30 countries), deterministic "
+                    "for a seed. The output is a folder of part files that --data accepts as it is.",
+    )
     retail.add_argument("--rows", type=_count, required=True, help="lines to write, e.g. 5000000 or 5M")
     retail.add_argument("--customers", type=_count, default=None,
                         help="distinct customers (default: one per 124 lines, as in the real file)")
@@ -161,6 +180,31 @@ def build_parser() -> argparse.ArgumentParser:
                              "(the bundled file's layout)")
     retail.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     retail.set_defaults(handler=_generate)
+
+    amazon = sources.add_parser(
+        "amazon-reviews", help="reviews and item metadata in the Amazon Reviews 2023 schema",
+        description="Write reviews and item metadata in the published McAuley Lab Amazon Reviews 2023 "
+                    "schema (the same keys in the same order, nulls as null), shaped like the real "
+                    "Electronics files: about 2.4 reviews per user, heavy-tailed (70 % of the users "
+                    "write one, a few hundreds), one item per 27 reviews with heavy-tailed popularity, "
+                    "ratings skewed to 5, 92 % verified purchases, helpful votes mostly 0, timestamps "
+                    "2015 - Sep 2023, ~1 % exact duplicate reviews, ~0.5 % of the reviews of items "
+                    "missing from the metadata, prices as strings of which only about a third parse "
+                    "('None', null, ranges, 'Currently unavailable.' ...). Deterministic for --users "
+                    "and --seed. The output folder holds reviews/ and meta/ (part-*.json.gz, or "
+                    "part-*.parquet), which `segments run --source amazon_reviews --data OUT/reviews "
+                    "--meta OUT/meta` reads. 4.2M users give about 10M reviews.",
+    )
+    amazon.add_argument("--users", type=_count, required=True,
+                        help="reviewers to generate, e.g. 4200000 or 4.2M (about 2.4 reviews each)")
+    amazon.add_argument("--seed", type=int, default=42,
+                        help="random seed; the same seed gives the same reviews and items (default 42)")
+    amazon.add_argument("--out", type=Path, required=True, metavar="FOLDER",
+                        help="output folder; reviews/ and meta/ are written inside it")
+    amazon.add_argument("--format", choices=["jsonl", "parquet"], default="jsonl",
+                        help="jsonl (default; gzipped JSON Lines like the published files) or parquet")
+    amazon.add_argument("--overwrite", action="store_true", help="replace OUT/reviews and OUT/meta if they exist")
+    amazon.set_defaults(handler=_generate_amazon)
 
     bench = commands.add_parser(
         "bench", help="measure the whole pipeline at several data sizes",
@@ -273,8 +317,14 @@ def _segmentation_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--seed", type=int, default=42, help="K-Means seed (default 42)")
 
 
-def _inputs(args: argparse.Namespace, settings: Settings) -> list[Path]:
-    return args.data or [settings.bundled_data]
+def _inputs(args: argparse.Namespace, settings: Settings):
+    from segments.pipeline import Inputs
+
+    if args.source == "amazon_reviews" and not (args.data and args.meta):
+        raise UserError("--source amazon_reviews needs the reviews (--data) and the item metadata (--meta)",
+                        "e.g. segments run --source amazon_reviews --data Electronics.jsonl.gz "
+                        "--meta meta_Electronics.jsonl.gz")
+    return Inputs(args.data or [settings.bundled_data], source=args.source, meta=args.meta)
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -286,8 +336,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     result = run_pipeline(settings, _inputs(args, settings), variables=dict(args.var), segmentation=options,
                           quality_config=args.quality_config, target=args.target)
     print(f"\nResults in {settings.state_dir}")
+    facts = "analytics.fct_order_lines" if args.source == "online_retail" else "analytics.audit_amazon_items"
     print("  tables: analytics.customer_segments, analytics.segment_summary, analytics.fct_customer_rfm,")
-    print("          analytics.fct_order_lines, analytics.audit_row_reconciliation, ml.ml_k_selection")
+    print(f"          analytics.fct_purchases, {facts}, analytics.audit_row_reconciliation, ml.ml_k_selection")
     print(f"  model:  {result.segmentation.model_path}")
     print('  query:  dbt show --inline "select * from analytics.fct_customer_rfm" (from the project folder)')
     print(f"  checks: {_describe_checks(result.checks)}; Data Docs {settings.quality_docs_dir / 'index.html'}")
@@ -307,23 +358,28 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     from segments.quality import QualityChecker, load_quality_config
     from segments.spark.session import open_session
 
+    from segments.ingest import current_source
+
     config = load_quality_config(args.quality_config or settings.quality_config)
-    checker = QualityChecker(open_session(settings, args.target), config, settings.quality_docs_dir)
-    reports = checker.check(args.layers or list(LAYER_NAMES), say=print)
+    spark = open_session(settings, args.target)
+    checker = QualityChecker(spark, config, settings.quality_docs_dir)
+    reports = checker.check(args.layers or list(LAYER_NAMES), say=print, source=current_source(spark))
     print(f"{_describe_checks(reports)}; Data Docs {settings.quality_docs_dir / 'index.html'}")
     return 0
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from segments.ingest import ingest
+    from segments.pipeline import ingest_inputs
     from segments.spark.session import open_session
 
-    result = ingest(open_session(settings, args.target), _inputs(args, settings))
-    for report in result.files:
-        print(f"{report.path}: {report.status}, {report.rows_loaded:,} rows loaded, "
-              f"{report.rows_rejected:,} rejected")
-    for reason, count in sorted(result.rejects_by_reason.items()):
-        print(f"  rejected {reason}: {count:,}")
+    inputs = _inputs(args, settings)
+    checked = inputs.check()  # before Spark starts
+    for result in ingest_inputs(open_session(settings, args.target), inputs, checked).values():
+        for report in result.files:
+            print(f"{report.path}: {report.status}, {report.rows_loaded:,} rows loaded, "
+                  f"{report.rows_rejected:,} rejected")
+        for reason, count in sorted(result.rejects_by_reason.items()):
+            print(f"  rejected {reason}: {count:,}")
     return 0
 
 
@@ -368,6 +424,22 @@ def _generate(args: argparse.Namespace, settings: Settings) -> int:
           f"seed {options.seed} -> {options.out} ({options.format})", flush=True)
     result = generate_online_retail(embedded_session(settings), options, say=print)
     print(f"{result.rows:,} lines in {len(result.files)} files written to {result.out} in {result.seconds:.0f} s")
+    return 0
+
+
+def _generate_amazon(args: argparse.Namespace, settings: Settings) -> int:
+    from segments.generate import AmazonReviewsOptions, generate_amazon_reviews
+    from segments.generate.amazon_reviews import default_items
+    from segments.spark.session import embedded_session
+
+    options = AmazonReviewsOptions(users=args.users, seed=args.seed, out=args.out, format=args.format,
+                                   overwrite=args.overwrite)
+    options.check()  # before Spark starts
+    print(f"Generating Amazon reviews of {options.users:,} users on {default_items(options.users):,} items, "
+          f"seed {options.seed} -> {options.out}/reviews, {options.out}/meta ({options.format})", flush=True)
+    result = generate_amazon_reviews(embedded_session(settings), options, say=print)
+    print(f"{result.reviews:,} reviews in {len(result.review_files)} files and {result.items:,} items in "
+          f"{len(result.meta_files)} files written to {result.out} in {result.seconds:.0f} s")
     return 0
 
 

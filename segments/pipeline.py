@@ -10,7 +10,7 @@ from typing import Any
 from ml.segmentation import SegmentationOptions, SegmentationResult, segment_customers
 from segments.dbt.runner import BuildReport, run_dbt
 from segments.errors import UserError
-from segments.ingest import IngestResult, check_inputs, ingest
+from segments.ingest import SOURCES, IngestResult, check_inputs, ingest
 from segments.progress import Progress
 from segments.quality import LayerReport, QualityChecker, load_quality_config
 from segments.report import write_dashboard
@@ -43,6 +43,51 @@ def _check_thrift_server(endpoints: Endpoints) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What to read: Online Retail files, or Amazon reviews (`data`) with their item metadata (`meta`)."""
+
+    data: list[Path]
+    source: str = "online_retail"
+    meta: list[Path] | None = None
+
+    def check(self) -> Any:
+        """Every file checked before Spark starts; returns what the ingest step loads."""
+        if self.source not in SOURCES:
+            raise UserError(f"unknown source {self.source!r}", f"Use one of: {', '.join(SOURCES)}")
+        if self.source == "online_retail":
+            if self.meta:
+                raise UserError("--meta names item metadata, which only --source amazon_reviews reads")
+            return check_inputs(self.data)
+        from segments.ingest.amazon_reviews import ITEMS, REVIEWS, check_amazon_inputs
+
+        return check_amazon_inputs(REVIEWS, self.data), check_amazon_inputs(ITEMS, self.meta or [])
+
+    def describe(self) -> str:
+        files = ", ".join(str(p) for p in self.data)
+        return files if self.source == "online_retail" else f"reviews {files}; items {', '.join(str(p) for p in self.meta or [])}"
+
+
+def ingest_inputs(spark, inputs: Inputs, checked: Any) -> dict[str, IngestResult]:
+    """Load the checked files; the result of each dataset (order_lines, or reviews and items)."""
+    if inputs.source == "online_retail":
+        return {"order_lines": ingest(spark, checked)}
+    from segments.ingest.amazon_reviews import ingest_amazon_reviews
+
+    return ingest_amazon_reviews(spark, *checked)
+
+
+def _ingest(spark, inputs: Inputs, checked: Any, say) -> IngestResult:
+    names = ingest_inputs(spark, inputs, checked)
+    for name, part in names.items():
+        what = "data lines" if name == "order_lines" else f"{name} lines"
+        say(f"      {part.data_lines:,} {what}: {part.rows_loaded:,} loaded, {part.rows_rejected:,} rejected")
+        for report in part.files:
+            if report.status == "duplicate":
+                say(f"      skipped {report.path}: same content as {report.duplicate_of}")
+    return names.get("order_lines") or names["reviews"]
+
+
 @dataclass
 class RunResult:
     ingest: IngestResult
@@ -56,7 +101,7 @@ class RunResult:
 
 def run_pipeline(
     settings: Settings,
-    data: list[Path],
+    data: list[Path] | Inputs,
     variables: dict[str, Any] | None = None,
     segmentation: SegmentationOptions | None = None,
     progress: Progress | None = None,
@@ -69,7 +114,11 @@ def run_pipeline(
     segmentation.check()
     # a bad file, option or quality config fails here, before Spark starts
     quality = load_quality_config(quality_config or settings.quality_config)
-    inputs = check_inputs(data)
+    inputs = data if isinstance(data, Inputs) else Inputs(list(data))
+    checked = inputs.check()
+    if "data_source" in (variables or {}):
+        raise UserError("the source is chosen with --source, not --var data_source")
+    variables = {**(variables or {}), "data_source": inputs.source}
     extra = [] if unit_tests else WITHOUT_UNIT_TESTS
 
     def build(command: list[str]) -> BuildReport:
@@ -86,18 +135,10 @@ def run_pipeline(
 
     def check(key: str, layers: list[str]) -> None:
         with progress.step(key, f"Check {' and '.join(layers)} (Great Expectations, {quality.path.name})"):
-            checks.extend(checker.check(layers, say=progress.say))
+            checks.extend(checker.check(layers, say=progress.say, source=inputs.source))
 
-    files = ", ".join(str(p) for p in data)
-    with progress.step("ingest", f"Ingest {files}"):
-        ingested = ingest(spark, inputs)
-        progress.say(
-            f"      {ingested.data_lines:,} data lines: {ingested.rows_loaded:,} loaded, "
-            f"{ingested.rows_rejected:,} rejected"
-        )
-        for report in ingested.files:
-            if report.status == "duplicate":
-                progress.say(f"      skipped {report.path}: same content as {report.duplicate_of}")
+    with progress.step("ingest", f"Ingest {inputs.describe()}"):
+        ingested = _ingest(spark, inputs, checked, progress.say)
     check("check_raw", ["raw"])
     with progress.step("dbt_build", "dbt build: staging -> cleaning rules -> RFM and exploration tables, with data tests"):
         clean = build(CLEAN_BUILD)

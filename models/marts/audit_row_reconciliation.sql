@@ -1,8 +1,31 @@
--- One row per outcome a data line can have (rejected at ingest, removed by a rule, kept), zero
--- counts included. The counts add up to the data lines read (a test asserts it).
+-- One row per outcome a data line (Online Retail) or review line (Amazon Reviews) can have:
+-- rejected at ingest, removed by a rule, kept; zero counts included. The counts add up to the lines
+-- read (a test asserts it).
 with reasons as (
     select * from {{ ref('row_outcome_reasons') }}
+    where data_source = '{{ var('data_source') }}'
 ),
+{%- if var('data_source') == 'amazon_reviews' %}
+
+rejected as (
+    select reject_reason as reason, count(*) as row_count
+    from {{ ref('stg_amazon_reviews__rejected_rows') }}
+    where dataset = 'reviews'
+    group by 1
+),
+
+removed as (
+    select coalesce(removal_reason, 'kept') as reason, count(*) as row_count
+    from {{ ref('int_amazon_reviews__reviews_classified') }}
+    group by 1
+),
+
+counted as (
+    select * from rejected
+    union all
+    select * from removed
+),
+{%- else %}
 
 rejected as (
     select reject_reason as reason, count(*) as row_count
@@ -28,6 +51,7 @@ counted as (
     union all
     select * from kept
 ),
+{%- endif %}
 
 final as (
     select

@@ -1,5 +1,21 @@
 -- One row per customer with at least one kept line. Country: the customer's most frequent country
--- over their lines (ties: alphabetical first).
+-- over their lines (ties: alphabetical first). Amazon reviews name no country (null), and an order
+-- is a review.
+{%- if var('data_source') == 'amazon_reviews' %}
+select
+    customer_id,
+    cast(null as string) as country,
+    min(event_at) as first_invoiced_at,
+    max(event_at) as last_invoiced_at,
+    count(*) as invoices,
+    count(*) as purchase_invoices,
+    cast(0 as bigint) as cancellation_invoices,
+    count(*) as order_lines,
+    cast(0 as bigint) as countries
+from {{ ref('fct_purchases') }}
+group by 1
+{%- else %}
+
 with order_lines as (
     select * from {{ ref('fct_order_lines') }}
 ),
@@ -54,3 +70,4 @@ final as (
 )
 
 select * from final
+{%- endif %}

@@ -1,16 +1,25 @@
--- Rule 8, RFM per customer with at least one merchandise purchase line.
---   as_of_date   : var rfm_as_of_date, else the day after the last invoice in the clean fact
+-- Rule 8, RFM per customer with at least one merchandise purchase, from fct_purchases (either
+-- source: an order is an invoice, or a review).
+--   as_of_date   : var rfm_as_of_date, else the day after the last event in fct_purchases
 --   recency_days : days from the customer's last purchase date to the as-of date
---   frequency    : distinct purchase invoices
+--   frequency    : distinct orders with a purchase (quantity > 0)
 --   monetary     : capped quantity x capped price over merchandise lines, matched cancellations
 --                  included, floored at 0 and rounded to 2 decimals
 -- Only lines before the as-of date count, and with var rfm_window_days only the last N days.
--- Lines are first aggregated per invoice so that customers aggregate invoices, not lines.
+-- Purchases are first aggregated per order so that customers aggregate orders, not lines.
 {%- set as_of = var('rfm_as_of_date') %}
 {%- set window_days = var('rfm_window_days') %}
 
-with order_lines as (
-    select * from {{ ref('fct_order_lines') }}
+with purchases as (
+    select
+        customer_id,
+        order_id,
+        event_at,
+        to_date(event_at) as event_date,
+        quantity > 0 as is_purchase,
+        line_amount,
+        is_merchandise
+    from {{ ref('fct_purchases') }}
 ),
 
 customers as (
@@ -21,30 +30,30 @@ as_of as (
     {%- if as_of %}
     select cast('{{ as_of }}' as date) as as_of_date
     {%- else %}
-    select date_add(max(invoice_date), 1) as as_of_date from order_lines
+    select date_add(max(event_date), 1) as as_of_date from purchases
     {%- endif %}
 ),
 
-merchandise_lines as (
-    select order_lines.*
-    from order_lines
+merchandise_purchases as (
+    select purchases.*
+    from purchases
     cross join as_of
     where
-        order_lines.is_merchandise
-        and order_lines.invoice_date < as_of.as_of_date
+        purchases.is_merchandise
+        and purchases.event_date < as_of.as_of_date
         {%- if window_days %}
-        and order_lines.invoice_date >= date_sub(as_of.as_of_date, {{ window_days }})
+        and purchases.event_date >= date_sub(as_of.as_of_date, {{ window_days }})
         {%- endif %}
 ),
 
-invoices as (
+orders as (
     select
         customer_id,
-        invoice_no,
-        max(case when is_purchase then invoiced_at end) as purchased_at,
-        min(case when is_purchase then invoiced_at end) as first_purchased_at,
-        sum(line_amount) as invoice_amount
-    from merchandise_lines
+        order_id,
+        max(case when is_purchase then event_at end) as purchased_at,
+        min(case when is_purchase then event_at end) as first_purchased_at,
+        sum(line_amount) as order_amount
+    from merchandise_purchases
     group by 1, 2
 ),
 
@@ -54,8 +63,8 @@ rfm as (
         min(first_purchased_at) as first_purchase_at,
         max(purchased_at) as last_purchase_at,
         count(purchased_at) as frequency,
-        sum(invoice_amount) as net_amount
-    from invoices
+        sum(order_amount) as net_amount
+    from orders
     group by 1
     having count(purchased_at) > 0
 ),

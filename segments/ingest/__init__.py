@@ -38,6 +38,7 @@ class FileReport:
     path: Path
     sha256: str
     size_bytes: int
+    dataset: str = "order_lines"  # what the file holds: order_lines, or Amazon reviews / items
     status: str = "loaded"  # or "duplicate"
     duplicate_of: str | None = None
     lines: int = 0
@@ -121,7 +122,7 @@ def _count_outcomes(spark: SparkSession, reports: list[FileReport]) -> dict[str,
     return rejects
 
 
-def _corrupt_input_error(exc: Exception, sources: list[InputFile]) -> UserError | None:
+def corrupt_input_error(exc: Exception, sources: list[InputFile]) -> UserError | None:
     message = str(exc)
     if not any(sign in message for sign in CORRUPT_INPUT_SIGNS):
         return None
@@ -145,7 +146,7 @@ def ingest(spark: SparkSession, inputs: CheckedInputs | list[Path]) -> IngestRes
     try:
         _count_line_kinds(spark, sources, reports)
     except (Py4JJavaError, PySparkException) as exc:
-        raise (_corrupt_input_error(exc, sources) or exc) from exc
+        raise (corrupt_input_error(exc, sources) or exc) from exc
     empty = [r for r in reports if r.status == "loaded" and r.lines == r.header_lines + r.blank_lines]
     if empty:  # even next to good files: an export that wrote only its header is a failed export
         raise UserError(
@@ -173,16 +174,17 @@ def ingest(spark: SparkSession, inputs: CheckedInputs | list[Path]) -> IngestRes
         f"from {LINES_TABLE} where reject_reason is not null"
     )
     rejects = _count_outcomes(spark, reports)
-    _write_file_reports(spark, ingest_id, reports)
+    write_file_reports(spark, ingest_id, reports)
     return IngestResult(ingest_id=ingest_id, files=reports, rejects_by_reason=rejects)
 
 
-def _write_file_reports(spark: SparkSession, ingest_id: str, reports: list[FileReport]) -> None:
+def write_file_reports(spark: SparkSession, ingest_id: str, reports: list[FileReport]) -> None:
     # Built from literals on the JVM side: spark.createDataFrame would start a Python worker.
     rows = [
         F.struct(
             F.lit(ingest_id).alias("ingest_id"),
             F.lit(str(r.path)).alias("source_file"),
+            F.lit(r.dataset).alias("dataset"),
             F.lit(r.sha256).alias("sha256"),
             F.lit(r.size_bytes).cast("bigint").alias("size_bytes"),
             F.lit(r.status).alias("status"),
@@ -197,3 +199,15 @@ def _write_file_reports(spark: SparkSession, ingest_id: str, reports: list[FileR
         .withColumn("ingested_at", F.current_timestamp())
         .write.mode("overwrite").format("parquet").saveAsTable(FILES_TABLE)
     )
+
+
+SOURCES = ("online_retail", "amazon_reviews")
+
+
+def current_source(spark: SparkSession) -> str:
+    """The source the last ingest loaded (what the warehouse's tables hold): online_retail unless the
+    ingested files were Amazon reviews and items."""
+    if not spark.catalog.tableExists(FILES_TABLE) or "dataset" not in spark.table(FILES_TABLE).columns:
+        return "online_retail"
+    datasets = {row["dataset"] for row in spark.table(FILES_TABLE).select("dataset").distinct().collect()}
+    return "amazon_reviews" if datasets & {"reviews", "items"} else "online_retail"

@@ -72,19 +72,19 @@ def _normalize(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
-def expand_paths(paths: list[Path]) -> list[Path]:
+def expand_paths(paths: list[Path], suffixes: tuple[str, ...] = DATA_SUFFIXES, option: str = "--data") -> list[Path]:
     """Files as given; a folder stands for the data files directly inside it, in name order."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and p.name.endswith(DATA_SUFFIXES))
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.name.endswith(suffixes))
             if not found:
-                raise UserError(f"the folder {path} holds no {', '.join(DATA_SUFFIXES)} files")
+                raise UserError(f"the folder {path} holds no {', '.join(suffixes)} files")
             files.extend(found)
         elif path.is_file():
             files.append(path)
         else:
-            raise UserError(f"input file {path} does not exist", "Check the path given to --data")
+            raise UserError(f"input file {path} does not exist", f"Check the path given to {option}")
     return [f.resolve() for f in files]
 
 
@@ -97,7 +97,8 @@ def _first_line(path: Path, head: bytes) -> bytes:
         raise UserError(f"cannot read {path}: {exc}", "Check that the file is complete (re-download it)") from exc
 
 
-def _check_container(path: Path, head: bytes) -> None:
+def check_container(path: Path, head: bytes, expected: str = "CSV") -> None:
+    """The bytes agree with the name: Parquet, gzip, or plain text (never a zip/xlsx)."""
     if not head:
         raise UserError(f"input file {path} is empty")
     if path.name.endswith(".parquet") != head.startswith(PARQUET_MAGIC):
@@ -105,8 +106,9 @@ def _check_container(path: Path, head: bytes) -> None:
         raise UserError(f"{path} {found}, but its name says otherwise", "Name Parquet files *.parquet, and only them")
     if head.startswith(ZIP_MAGIC):
         raise UserError(
-            f"{path} is a zip/xlsx file, not CSV",
-            "Export the sheet as CSV (UTF-8 or ISO-8859-1), optionally gzip-compressed",
+            f"{path} is a zip/xlsx file, not {expected}",
+            "Export the sheet as CSV (UTF-8 or ISO-8859-1), optionally gzip-compressed" if expected == "CSV"
+            else f"Unzip it: give the {expected} files themselves",
         )
     is_gzip = head.startswith(GZIP_MAGIC)
     if is_gzip and not path.name.endswith(".gz"):
@@ -212,7 +214,7 @@ def _parquet_columns(path: Path) -> tuple[tuple[tuple[str, str], ...], dict[str,
     return columns, positions
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -227,11 +229,11 @@ def inspect_file(path: Path) -> InputFile:
             head = handle.read(4)
     except OSError as exc:
         raise UserError(f"cannot open {path}: {exc.strerror}") from exc
-    _check_container(path, head)
+    check_container(path, head)
     if head.startswith(PARQUET_MAGIC):
         columns, positions = _parquet_columns(path)
         return InputFile(
-            path=path, size_bytes=path.stat().st_size, sha256=_sha256(path), header_line="",
+            path=path, size_bytes=path.stat().st_size, sha256=sha256_of(path), header_line="",
             field_count=len(columns), positions=positions, columns=columns,
         )
     first = _first_line(path, head)
@@ -242,7 +244,7 @@ def inspect_file(path: Path) -> InputFile:
     return InputFile(
         path=path,
         size_bytes=path.stat().st_size,
-        sha256=_sha256(path),
+        sha256=sha256_of(path),
         header_line=header_line,
         field_count=field_count,
         positions=positions,

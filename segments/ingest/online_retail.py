@@ -50,7 +50,7 @@ LINE_COLUMNS = (
 )
 
 
-def _source_file() -> Column:
+def source_file_column() -> Column:
     """The path of each row's file as the user gave it (Spark reports a URL: `file:/a%20b.csv`)."""
     url = F.regexp_replace(F.col("_metadata.file_path"), "^file:", "")
     return F.url_decode(F.replace(url, F.lit("+"), F.lit("%2B")))  # url_decode reads '+' as a space
@@ -60,9 +60,9 @@ def _decoded_lines(spark: SparkSession, sources: list[InputFile], spread: bool =
     value = F.col("value")
     is_utf8 = F.expr("is_valid_utf8(value)")
     text = F.when(is_utf8, value).otherwise(F.decode(value.cast("binary"), "ISO-8859-1"))
-    text_lines = spark.read.text([str(s.path) for s in sources]).select("value", _source_file().alias("source_file"))
+    text_lines = spark.read.text([str(s.path) for s in sources]).select("value", source_file_column().alias("source_file"))
     if spread:
-        text_lines = _spread(spark, text_lines, sources)
+        text_lines = spread_partitions(spark, text_lines, sources)
     decoded = text_lines.select(
         "source_file",
         text.alias("line"),
@@ -79,7 +79,7 @@ def _decoded_lines(spark: SparkSession, sources: list[InputFile], spread: bool =
     return decoded.select("*", kind.alias("line_kind"))
 
 
-def _spread(spark: SparkSession, frame: DataFrame, sources: list[InputFile]) -> DataFrame:
+def spread_partitions(spark: SparkSession, frame: DataFrame, sources: list[InputFile]) -> DataFrame:
     """A gzip file is one partition (not splittable), as is a small Parquet file: spread the rows so
     that parsing uses every core."""
     if is_connect(spark):
@@ -119,7 +119,7 @@ def _parquet_rows(spark: SparkSession, sources: list[InputFile], spread: bool = 
     frame = spark.read.parquet(*[str(s.path) for s in sources])
     columns = [F.col(f"`{name}`") for name, _ in layout.columns]
     rows = frame.select(
-        _source_file().alias("source_file"),
+        source_file_column().alias("source_file"),
         F.to_json(F.struct(*columns)).alias("line"),
         F.lit(False).alias("is_latin1"),
         F.lit("data").alias("line_kind"),
@@ -127,7 +127,7 @@ def _parquet_rows(spark: SparkSession, sources: list[InputFile], spread: bool = 
         F.lit(False).alias("malformed_quotes"),
         *(_as_text(columns[i], layout.columns[i][1]).alias(f"text_{name}") for name, i in layout.positions.items()),
     )
-    return _spread(spark, rows, sources) if spread else rows
+    return spread_partitions(spark, rows, sources) if spread else rows
 
 
 def _blank_to_null(column: Column) -> Column:

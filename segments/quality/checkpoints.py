@@ -23,6 +23,7 @@ from pyspark.sql import SparkSession
 
 from segments.errors import UserError
 from segments.quality.config import QualityConfig
+from segments.quality.amazon_suites import LAYERS as AMAZON_LAYERS
 from segments.quality.suites import LAYERS, TABLES, Batch
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no usage calls: the machine may be offline
@@ -143,14 +144,16 @@ class QualityChecker:
         report.failures += [_failure(batch, r) for r in detailed.results if not r.success]
 
     def check(self, layers: Iterable[str], tables: Mapping[str, str] | None = None,
-              say: Callable[[str], None] = lambda _: None) -> list[LayerReport]:
-        """Run the layers' checkpoints; raise QualityCheckFailed (after building Data Docs) on a failure."""
+              say: Callable[[str], None] = lambda _: None, source: str = "online_retail") -> list[LayerReport]:
+        """Run the layers' checkpoints; raise QualityCheckFailed (after building Data Docs) on a failure.
+        An Amazon Reviews run has its own raw and clean contracts; rfm and segments are shared."""
         if self.context is None:
             self._open()
         spark, names = self.spark, {**TABLES, **(tables or {})}
+        contracts = {**LAYERS, **AMAZON_LAYERS} if source == "amazon_reviews" else LAYERS
         reports = []
         for layer in layers:
-            when, needed, batches = LAYERS[layer]
+            when, needed, batches = contracts[layer]
             missing = [names[n] for n in needed if not spark.catalog.tableExists(names[n])]
             if missing:
                 raise UserError(f"cannot check layer '{layer}': table {missing[0]} does not exist",

@@ -25,6 +25,14 @@ class RawThresholds:
 
 
 @dataclass(frozen=True)
+class AmazonRawThresholds:
+    earliest_review_date: dt.date
+    latest_days_ahead: int
+    max_rejected_share: float
+    max_rejected_items_share: float
+
+
+@dataclass(frozen=True)
 class SegmentThresholds:
     min_silhouette_of_chosen_k: float
 
@@ -34,6 +42,7 @@ class QualityConfig:
     path: Path
     raw: RawThresholds
     segments: SegmentThresholds
+    amazon_raw: AmazonRawThresholds | None = None  # optional: only an Amazon Reviews run needs it
 
 
 def _share(value: Any) -> bool:
@@ -76,6 +85,12 @@ RAW_KEYS = {
     "invoice_no_pattern": (_pattern, "a regular expression"),
     "stock_code_pattern": (_pattern, "a regular expression"),
 }
+AMAZON_RAW_KEYS = {
+    "earliest_review_date": (_date, "a date, yyyy-mm-dd"),
+    "latest_days_ahead": (_count, "a whole number of days >= 0"),
+    "max_rejected_share": (_share, "a share between 0 and 1"),
+    "max_rejected_items_share": (_share, "a share between 0 and 1"),
+}
 SEGMENT_KEYS = {"min_silhouette_of_chosen_k": (lambda v: _number(v) and -1 <= v <= 1, "a number between -1 and 1")}
 
 
@@ -108,4 +123,10 @@ def load_quality_config(path: Path) -> QualityConfig:
     raw = _section(document, "raw", RAW_KEYS, path)
     raw["earliest_invoice_date"] = dt.date.fromisoformat(str(raw["earliest_invoice_date"]))
     segments = _section(document, "segments", SEGMENT_KEYS, path)
-    return QualityConfig(path=path, raw=RawThresholds(**raw), segments=SegmentThresholds(**segments))
+    amazon_raw = None
+    if "amazon_raw" in document:
+        amazon_raw = _section(document, "amazon_raw", AMAZON_RAW_KEYS, path)
+        amazon_raw["earliest_review_date"] = dt.date.fromisoformat(str(amazon_raw["earliest_review_date"]))
+        amazon_raw = AmazonRawThresholds(**amazon_raw)
+    return QualityConfig(path=path, raw=RawThresholds(**raw), segments=SegmentThresholds(**segments),
+                         amazon_raw=amazon_raw)

@@ -24,6 +24,9 @@ from segments.quality.config import QualityConfig
 # Logical name -> table. Tests point a name at a copy with a planted violation.
 TABLES = {
     "lines": LINES_TABLE,
+    "reviews": "raw.amazon_reviews",
+    "items": "raw.amazon_items",
+    "purchases": "analytics.fct_purchases",
     "order_lines": "analytics.fct_order_lines",
     "iqr_bounds": "analytics.audit_iqr_bounds",
     "rfm": "analytics.fct_customer_rfm",

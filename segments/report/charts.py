@@ -9,7 +9,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from segments.report.data import DashboardData
+from segments.report.data import DashboardData, currency
 
 HEIGHT = 440
 WIDTH = 620  # fixed: every chart renders at the same size wherever the page is opened
@@ -112,7 +112,7 @@ def segment_sizes(data: DashboardData) -> go.Figure:
 def rfm_by_segment(data: DashboardData) -> go.Figure:
     stats = data["rfm_by_segment"]
     measures = (("recency_days", "recency (days)"), ("frequency", "frequency (purchases)"),
-                ("monetary", "monetary (£)"))
+                ("monetary", f"monetary ({currency(data)})"))
     figure = make_subplots(rows=1, cols=3, subplot_titles=[title for _, title in measures])
     for col, (measure, title) in enumerate(measures, start=1):
         for _, row in stats[stats["measure"] == measure].iterrows():
@@ -143,5 +143,6 @@ def transitions(data: DashboardData) -> go.Figure:
                    xaxis_title="segment in this run", yaxis_title="segment in the previous run")
 
 
-CHARTS = (missing_values, capping, cancellations, countries, products, k_selection, segment_sizes,
-          rfm_by_segment, rfm_grid, transitions)
+EXPLORATION_CHARTS = (missing_values, capping, cancellations, countries, products)  # Online Retail only
+SEGMENT_CHARTS = (k_selection, segment_sizes, rfm_by_segment, rfm_grid, transitions)
+CHARTS = EXPLORATION_CHARTS + SEGMENT_CHARTS

@@ -12,10 +12,14 @@ from decimal import Decimal
 import pandas as pd
 from pyspark.sql import SparkSession
 
+from segments.ingest import current_source
+
 TOP = 15
 CURRENT_RUN = "(select distinct run_id from ml.ml_customer_clusters)"
 
-QUERIES = {
+# The Online Retail source's exploration (the eda_* and audit tables); an Amazon Reviews run shows
+# its review and item audits instead. Both show the segment queries.
+EXPLORATION_QUERIES = {
     "profile": "select column_name, type_class, row_count, null_count, null_share, distinct_count "
                "from analytics.eda_column_profile order by column_position",
     "summary": "select * from analytics.eda_categorical_summary",
@@ -32,6 +36,16 @@ QUERIES = {
     "products": f"select stock_code, description, units_sold, revenue, customers, cancellation_rate "
                 f"from analytics.product_performance order by revenue desc limit {TOP}",
     "monthly": "select * from analytics.eda_monthly_revenue order by invoice_month",
+}
+AMAZON_QUERIES = {
+    "purchases": "select count(*) as purchases, count(distinct customer_id) as customers, "
+                 "count(distinct product_id) as products, min(event_at) as first_at, max(event_at) as last_at "
+                 "from analytics.fct_purchases",
+    "reconciliation": "select outcome, reason, row_count, description from analytics.audit_row_reconciliation "
+                      "order by rule_order, reason",
+    "items_audit": "select outcome, reason, items, example from analytics.audit_amazon_items order by outcome, reason",
+}
+SEGMENT_QUERIES = {
     "k_selection": f"select k, wcss, silhouette, is_chosen from ml.ml_k_selection "
                    f"where run_id in {CURRENT_RUN} order by k",
     "segments": "select summary.*, playbook.recommended_action from analytics.segment_summary summary "
@@ -66,6 +80,17 @@ def _plain_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+CURRENCY = {"online_retail": "£", "amazon_reviews": "$"}
+
+
 def read_dashboard_data(spark: SparkSession) -> DashboardData:
+    source = current_source(spark)
+    queries = {**(AMAZON_QUERIES if source == "amazon_reviews" else EXPLORATION_QUERIES), **SEGMENT_QUERIES}
     # toPandas on aggregates only: see the module docstring
-    return {name: _plain_numbers(spark.sql(query).toPandas()) for name, query in QUERIES.items()}
+    data = {name: _plain_numbers(spark.sql(query).toPandas()) for name, query in queries.items()}
+    data["run"] = pd.DataFrame([{"source": source, "currency": CURRENCY[source]}])
+    return data
+
+
+def currency(data: DashboardData) -> str:
+    return data["run"]["currency"].iloc[0]

@@ -1,11 +1,12 @@
 with source as (
-    select * from {{ source('online_retail', 'files') }}
+    select * from {{ source('ingest', 'files') }}
 ),
 
 renamed as (
     select
         ingest_id,
         source_file,
+        dataset,
         sha256,
         size_bytes,
         status,
