@@ -22,16 +22,19 @@ from typing import Callable
 from segments.bench.machine import machine
 from segments.bench.measure import STAGES
 from segments.errors import UserError
+from segments.generate.amazon_reviews import MEAN_REVIEWS_PER_USER
 from segments.settings import Settings
 
 DEFAULT_SIZES: tuple[int | None, ...] = (None, 5_000_000, 50_000_000)  # None: the bundled real file
+AMAZON_DEFAULT_SIZES: tuple[int | None, ...] = (10_000_000,)  # reviews
 CHECKS = ("check_raw", "check_marts", "check_segments")
 
 
 @dataclass(frozen=True)
 class BenchOptions:
-    sizes: tuple[int | None, ...] = DEFAULT_SIZES
+    sizes: tuple[int | None, ...] = DEFAULT_SIZES  # lines, or reviews for amazon_reviews
     seed: int = 42
+    source: str = "online_retail"
     out: Path | None = None  # default <project>/artifacts/bench/scale.json
     data_dir: Path | None = None  # default <state>/bench-data
     keep_state: bool = False
@@ -65,13 +68,20 @@ def dataset(settings: Settings, size: int | None, options: BenchOptions, data_di
             say: Callable[[str], None]) -> tuple[Path, float]:
     """The input for one size, and how long generating it took (0 when reused)."""
     if size is None:
+        if options.source != "online_retail":
+            raise UserError("the real file is Online Retail data", "Give --sizes as review counts, e.g. 10M")
         return settings.bundled_data, 0.0
-    folder = data_dir / f"online_retail_{size}_seed{options.seed}"
-    if (folder / "_SUCCESS").is_file():
+    folder = data_dir / f"{options.source}_{size}_seed{options.seed}"
+    done = folder / ("meta" if options.source == "amazon_reviews" else "") / "_SUCCESS"
+    if done.is_file():
         say(f"  reusing {folder}")
         return folder, 0.0
     started = time.monotonic()
-    command = [sys.executable, "-m", "segments", "generate", "online-retail", "--rows", str(size),
+    if options.source == "amazon_reviews":  # about 2.4 reviews per user, as the published Electronics file
+        what = ["amazon-reviews", "--users", str(max(1, round(size / MEAN_REVIEWS_PER_USER)))]
+    else:
+        what = ["online-retail", "--rows", str(size)]
+    command = [sys.executable, "-m", "segments", "generate", *what,
                "--seed", str(options.seed), "--out", str(folder), "--overwrite"]
     if _relay(command, state_env(data_dir / ".generate-state"), say, settings.project_dir) != 0:
         raise UserError(f"generating {size_label(size)} lines failed (see the output above)")
@@ -82,7 +92,10 @@ def measure(settings: Settings, data: Path, label: str, options: BenchOptions,
             say: Callable[[str], None]) -> dict[str, object]:
     state = Path(tempfile.mkdtemp(prefix=f"segments-bench-{label.replace(' ', '-')}-"))
     result_file = state / "result.json"
-    command = [sys.executable, "-m", "segments.bench.measure", "--data", str(data),
+    inputs = ["--data", str(data)]
+    if options.source == "amazon_reviews":
+        inputs = ["--source", options.source, "--data", str(data / "reviews"), "--meta", str(data / "meta")]
+    command = [sys.executable, "-m", "segments.bench.measure", *inputs,
                "--event-log", str(state / "events"), "--result", str(result_file)]
     if _relay(command, state_env(state), say, settings.project_dir) != 0 or not result_file.is_file():
         raise UserError(f"the {label} run failed (see the output above)", f"Its state folder is kept: {state}")
@@ -96,7 +109,8 @@ def measure(settings: Settings, data: Path, label: str, options: BenchOptions,
 
 def run_bench(settings: Settings, options: BenchOptions, say: Callable[[str], None] = print) -> dict[str, object]:
     data_dir = options.data_dir or settings.state_dir / "bench-data"
-    out = options.out or settings.project_dir / "artifacts" / "bench" / "scale.json"
+    name = "scale.json" if options.source == "online_retail" else f"{options.source}.json"
+    out = options.out or settings.project_dir / "artifacts" / "bench" / name
     runs = []
     for number, size in enumerate(options.sizes, start=1):
         label = size_label(size)
@@ -108,7 +122,7 @@ def run_bench(settings: Settings, options: BenchOptions, say: Callable[[str], No
                      "lines_per_second": result["data_lines"] / total,
                      "microseconds_per_line": total / result["data_lines"] * 1e6})
         say(f"  {label}: {result['data_lines']:,} lines in {total:.1f} s")
-    report = {"machine": machine(), "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+    report = {"machine": machine(), "source": options.source, "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
               "spark": {"driver_memory": os.environ.get("SEGMENTS_DRIVER_MEMORY", "profile default"),
                         "shuffle_partitions": os.environ.get("SEGMENTS_SHUFFLE_PARTITIONS", "profile default")},
               "runs": runs}
@@ -129,7 +143,7 @@ def _row(cells: list[object]) -> str:
 def markdown(report: dict) -> str:
     """The readable report: time per stage, throughput, memory and shuffle per size, then dbt layers."""
     info = report["machine"]
-    lines = [f"Measured {report['measured_at']} on {info['cores']} cores ({info['cpu']}), {info['memory_gb']} GB, "
+    lines = [f"{report.get('source', 'online_retail')}: measured {report['measured_at']} on {info['cores']} cores ({info['cpu']}), {info['memory_gb']} GB, "
              f"Python {info['python']}; seconds per stage, one cold run per size.", ""]
     header = ["size", "lines", *STAGES, "all checks", "total", "lines/s", "µs/line", "JVM peak RSS MB",
               "JVM heap peak MB", "Python peak MB", "shuffle write MB", "shuffle read MB", "spill MB"]

@@ -58,8 +58,9 @@ def event_log_metrics(folder: Path, windows: dict[str, tuple[float, float]]) -> 
     return {**totals, "stages": per_stage}
 
 
-def run_measured(data: list[Path], event_log: Path) -> dict[str, object]:
-    from segments.pipeline import STEPS, run_pipeline
+def run_measured(data: list[Path], event_log: Path, source: str = "online_retail",
+                 meta: list[Path] | None = None) -> dict[str, object]:
+    from segments.pipeline import STEPS, Inputs, run_pipeline
     from segments.progress import Progress
     from segments.settings import export_for_dbt, load_settings
     from segments.spark.jvm import stop_embedded_session
@@ -81,7 +82,7 @@ def run_measured(data: list[Path], event_log: Path) -> dict[str, object]:
             "spark.eventLog.rolling.enabled": "false",
         })
         spark_seconds = time.monotonic() - started
-        result = run_pipeline(settings, data, progress=progress)
+        result = run_pipeline(settings, Inputs(data, source=source, meta=meta), progress=progress)
         total = time.monotonic() - started
         jvm_rss = _jvm_peak_rss_mb(spark.sparkContext._gateway.proc.pid)
         stop_embedded_session()  # completes the event log
@@ -102,10 +103,12 @@ def run_measured(data: list[Path], event_log: Path) -> dict[str, object]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, action="append", required=True)
+    parser.add_argument("--source", default="online_retail")
+    parser.add_argument("--meta", type=Path, action="append")
     parser.add_argument("--event-log", type=Path, required=True)
     parser.add_argument("--result", type=Path, required=True, help="where the JSON result goes")
     args = parser.parse_args()
-    args.result.write_text(json.dumps(run_measured(args.data, args.event_log), indent=2))
+    args.result.write_text(json.dumps(run_measured(args.data, args.event_log, args.source, args.meta), indent=2))
     return 0
 
 
