@@ -15,6 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
@@ -22,7 +23,7 @@ from pyspark.sql import functions as F
 from py4j.protocol import Py4JJavaError
 
 from segments.errors import UserError
-from segments.ingest.inputs import InputFile, expand_paths, inspect_file
+from segments.ingest.inputs import DATA_SUFFIXES, InputFile, expand_paths, inspect_file
 from segments.ingest.online_retail import LINE_COLUMNS, classify_lines, parse_files
 
 RAW_DATABASE = "raw"
@@ -77,14 +78,16 @@ class CheckedInputs:
     reports: list[FileReport]  # every file given, duplicates included
 
 
-def check_inputs(paths: list[Path]) -> CheckedInputs:
+def check_inputs(paths: list[Path], inspect: Callable[[Path], InputFile] = inspect_file,
+                 dataset: str = "order_lines", suffixes: tuple[str, ...] = DATA_SUFFIXES,
+                 option: str = "--data") -> CheckedInputs:
     """Inspect every file before Spark starts; the same content twice is loaded once."""
     seen: dict[str, Path] = {}
     sources: list[InputFile] = []
     reports: list[FileReport] = []
-    for path in expand_paths(paths):
-        source = inspect_file(path)
-        report = FileReport(path=path, sha256=source.sha256, size_bytes=source.size_bytes)
+    for path in expand_paths(paths, suffixes, option):
+        source = inspect(path)
+        report = FileReport(path=path, sha256=source.sha256, size_bytes=source.size_bytes, dataset=dataset)
         if source.sha256 in seen:
             report.status, report.duplicate_of = "duplicate", str(seen[source.sha256])
         else:
@@ -108,11 +111,11 @@ def _count_line_kinds(spark: SparkSession, sources: list[InputFile], reports: li
             report.blank_lines += row["count"]
 
 
-def _count_outcomes(spark: SparkSession, reports: list[FileReport]) -> dict[str, int]:
-    """Loaded and rejected lines per file, read back from the lines table; returns rejects per reason."""
+def count_outcomes(spark: SparkSession, reports: list[FileReport], table: str = LINES_TABLE) -> dict[str, int]:
+    """Loaded and rejected lines per file, read back from the raw table; returns rejects per reason."""
     by_path = {str(r.path): r for r in reports if r.status == "loaded"}  # a path given twice: once loaded
     rejects: dict[str, int] = {}
-    for row in spark.table(LINES_TABLE).groupBy("source_file", "reject_reason").count().collect():
+    for row in spark.table(table).groupBy("source_file", "reject_reason").count().collect():
         report = by_path[row["source_file"]]
         if row["reject_reason"] is None:
             report.rows_loaded += row["count"]
@@ -173,7 +176,7 @@ def ingest(spark: SparkSession, inputs: CheckedInputs | list[Path]) -> IngestRes
         f"select source_file, raw_line, reject_reason, ingest_id, ingested_at "
         f"from {LINES_TABLE} where reject_reason is not null"
     )
-    rejects = _count_outcomes(spark, reports)
+    rejects = count_outcomes(spark, reports)
     write_file_reports(spark, ingest_id, reports)
     return IngestResult(ingest_id=ingest_id, files=reports, rejects_by_reason=rejects)
 

@@ -28,9 +28,9 @@ from pyspark.sql import types as T
 
 from segments.errors import UserError
 from segments.ingest import (
-    RAW_DATABASE, CheckedInputs, FileReport, IngestResult, corrupt_input_error, write_file_reports,
+    RAW_DATABASE, CheckedInputs, IngestResult, check_inputs, count_outcomes, corrupt_input_error, write_file_reports,
 )
-from segments.ingest.inputs import GZIP_MAGIC, PARQUET_MAGIC, InputFile, check_container, expand_paths, sha256_of
+from segments.ingest.inputs import GZIP_MAGIC, PARQUET_MAGIC, InputFile, check_container, sha256_of
 from segments.ingest.online_retail import source_file_column, spread_partitions
 
 SUFFIXES = (".jsonl", ".jsonl.gz", ".json", ".json.gz", ".parquet")
@@ -148,19 +148,7 @@ def check_amazon_inputs(dataset: Dataset, paths: list[Path]) -> CheckedInputs:
     """Inspect every file of one dataset; the same content twice is loaded once."""
     if not paths:
         raise UserError(f"no {dataset.name} files given", f"Name them with {dataset.option}")
-    seen: dict[str, Path] = {}
-    sources: list[InputFile] = []
-    reports: list[FileReport] = []
-    for path in expand_paths(paths, SUFFIXES, dataset.option):
-        source = inspect_file(path, dataset)
-        report = FileReport(path=path, sha256=source.sha256, size_bytes=source.size_bytes, dataset=dataset.name)
-        if source.sha256 in seen:
-            report.status, report.duplicate_of = "duplicate", str(seen[source.sha256])
-        else:
-            seen[source.sha256] = path
-            sources.append(source)
-        reports.append(report)
-    return CheckedInputs(sources, reports)
+    return check_inputs(paths, lambda path: inspect_file(path, dataset), dataset.name, SUFFIXES, dataset.option)
 
 
 # -- Spark: lines -> text fields -> typed rows or rejects --------------------------------------
@@ -278,19 +266,6 @@ def _rows(spark: SparkSession, dataset: Dataset, sources: list[InputFile], inges
     return rows.select("*", F.lit(ingest_id).alias("ingest_id"), F.current_timestamp().alias("ingested_at"))
 
 
-def _count_outcomes(spark: SparkSession, dataset: Dataset, reports: list[FileReport]) -> dict[str, int]:
-    by_path = {str(r.path): r for r in reports if r.status == "loaded"}
-    rejects: dict[str, int] = {}
-    for row in spark.table(dataset.table).groupBy("source_file", "reject_reason").count().collect():
-        report = by_path[row["source_file"]]
-        if row["reject_reason"] is None:
-            report.rows_loaded += row["count"]
-        else:
-            report.rows_rejected += row["count"]
-            rejects[row["reject_reason"]] = rejects.get(row["reject_reason"], 0) + row["count"]
-    return rejects
-
-
 def ingest_amazon_reviews(spark: SparkSession, reviews: CheckedInputs, items: CheckedInputs) -> dict[str, IngestResult]:
     """Load reviews and item metadata into their raw tables, replacing the previous ingest."""
     ingest_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
@@ -305,7 +280,7 @@ def ingest_amazon_reviews(spark: SparkSession, reviews: CheckedInputs, items: Ch
     for dataset in DATASETS:
         inputs = checked[dataset.name]
         _rows(spark, dataset, inputs.sources, ingest_id).write.mode("overwrite").format("parquet").saveAsTable(dataset.table)
-        rejects = _count_outcomes(spark, dataset, inputs.reports)
+        rejects = count_outcomes(spark, inputs.reports, dataset.table)
         results[dataset.name] = IngestResult(ingest_id=ingest_id, files=inputs.reports, rejects_by_reason=rejects)
     write_file_reports(spark, ingest_id, reviews.reports + items.reports)
     return results
