@@ -27,10 +27,12 @@ test: install
 test-fast: install
 	$(BIN)/pytest -m "not integration and not server"
 
-# The pipeline at the real file, 5M and 50M generated lines (about 30 minutes on 2 cores), then the
-# k search, the dashboard and the server path; results in artifacts/bench/.
+# The pipeline at the real file, 5M and 50M generated lines (about 30 minutes on 2 cores), 10M
+# generated Amazon reviews (about 6 minutes), then the k search, the dashboard and the server path;
+# results in artifacts/bench/.
 bench: install
 	$(BIN)/segments bench
+	$(BIN)/segments bench --source amazon_reviews
 	$(BIN)/python -m benchmarks.kmeans
 	@test -f .segments/reports/dashboard.html || $(BIN)/segments run
 	$(BIN)/python -m benchmarks.dashboard
