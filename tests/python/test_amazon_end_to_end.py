@@ -48,3 +48,10 @@ def test_the_dashboard_shows_the_review_audits_instead_of_the_retail_exploration
     assert 'id="review-reconciliation"' in page and 'id="item-prices"' in page
     assert "chart-k_selection" in page and "chart-missing_values" not in page
     assert "mean monetary ($)" in page
+
+
+def test_segments_check_uses_the_amazon_contracts(amazon_run, capsys):
+    capsys.readouterr()
+    assert main(["check", "--layer", "raw", "--layer", "clean"]) == 0
+    printed = capsys.readouterr().out
+    assert "raw: 6/6 expectations met" in printed and "clean: 5/5 expectations met" in printed
