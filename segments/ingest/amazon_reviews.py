@@ -153,7 +153,7 @@ def check_amazon_inputs(dataset: Dataset, paths: list[Path]) -> CheckedInputs:
 
 # -- Spark: lines -> text fields -> typed rows or rejects --------------------------------------
 
-def _json_lines(spark: SparkSession, dataset: Dataset, sources: list[InputFile]) -> DataFrame:
+def _json_lines(spark: SparkSession, sources: list[InputFile]) -> DataFrame:
     """Every line of the JSON files: its text, its file, and whether it is blank."""
     lines = spark.read.text([str(s.path) for s in sources]).select(
         F.col("value").alias("line"), source_file_column().alias("source_file"))
@@ -234,7 +234,7 @@ def _by_format(sources: list[InputFile]) -> list[list[InputFile]]:
     return [group for group in ([s for s in sources if not s.is_parquet], [s for s in sources if s.is_parquet]) if group]
 
 
-def _count_lines(spark: SparkSession, dataset: Dataset, checked: CheckedInputs) -> None:
+def _count_lines(spark: SparkSession, checked: CheckedInputs) -> None:
     """Lines and blank lines per file, into its report: a cheap pass that finds empty or corrupt files
     before the previous ingest is replaced."""
     by_path = {str(r.path): r for r in checked.reports if r.status == "loaded"}
@@ -243,7 +243,7 @@ def _count_lines(spark: SparkSession, dataset: Dataset, checked: CheckedInputs) 
             frame = spark.read.parquet(*[str(s.path) for s in group]).select(
                 source_file_column().alias("source_file"), F.lit(False).alias("is_blank"))
         else:
-            frame = _json_lines(spark, dataset, group)
+            frame = _json_lines(spark, group)
         for row in frame.groupBy("source_file", "is_blank").count().collect():
             report = by_path[row["source_file"]]
             report.lines += row["count"]
@@ -260,7 +260,7 @@ def _rows(spark: SparkSession, dataset: Dataset, sources: list[InputFile], inges
         if group[0].is_parquet:
             fields = _text_fields_from_parquet(spark, dataset, group)
         else:
-            fields = _text_fields_from_json(_json_lines(spark, dataset, group).where(~F.col("is_blank")), dataset)
+            fields = _text_fields_from_json(_json_lines(spark, group).where(~F.col("is_blank")), dataset)
         parts.append(_with_reasons(spread_partitions(spark, fields, group), dataset))
     rows = parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
     return rows.select("*", F.lit(ingest_id).alias("ingest_id"), F.current_timestamp().alias("ingested_at"))
@@ -272,7 +272,7 @@ def ingest_amazon_reviews(spark: SparkSession, reviews: CheckedInputs, items: Ch
     checked = {REVIEWS.name: reviews, ITEMS.name: items}
     for dataset in DATASETS:
         try:
-            _count_lines(spark, dataset, checked[dataset.name])
+            _count_lines(spark, checked[dataset.name])
         except (Py4JJavaError, PySparkException) as exc:
             raise (corrupt_input_error(exc, checked[dataset.name].sources) or exc) from exc
     spark.sql(f"create database if not exists {RAW_DATABASE}")
