@@ -24,6 +24,10 @@ td.n { text-align: right; }
 """
 
 
+def _is_amazon(data: DashboardData) -> bool:
+    return data["run"]["source"].iloc[0] == "amazon_reviews"
+
+
 def _card_html(cards: list[tuple[str, str]]) -> str:
     return "".join(f'<div class="card">{html.escape(label)}<b>{html.escape(value)}</b></div>' for label, value in cards)
 
@@ -56,7 +60,7 @@ def _amazon_audits(data: DashboardData) -> str:
 
 
 def _cards(data: DashboardData) -> str:
-    if "purchases" in data:
+    if _is_amazon(data):
         return _amazon_cards(data)
     summary = data["summary"].iloc[0]
     assumptions = data["assumptions"]
@@ -91,7 +95,7 @@ def render_page(data: DashboardData, title: str = "Customer segments") -> str:
     charts = "".join(
         f'<div class="chart" id="chart-{chart.__name__}">'
         f'{chart(data).to_html(full_html=False, include_plotlyjs=False, config=config)}</div>'
-        for chart in (SEGMENT_CHARTS if "purchases" in data else EXPLORATION_CHARTS + SEGMENT_CHARTS)
+        for chart in (SEGMENT_CHARTS if _is_amazon(data) else EXPLORATION_CHARTS + SEGMENT_CHARTS)
     )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -104,6 +108,6 @@ def render_page(data: DashboardData, title: str = "Customer segments") -> str:
 <h2>Segments and recommended actions</h2>
 {_segment_table(data)}
 <div class="figures">{charts}</div>
-{_amazon_audits(data) if "purchases" in data else ""}
+{_amazon_audits(data) if _is_amazon(data) else ""}
 </body></html>
 """
