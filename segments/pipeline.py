@@ -17,6 +17,7 @@ from segments.report import write_dashboard
 from segments.serve.endpoints import Endpoints, port_open
 from segments.settings import Settings
 from segments.spark.session import open_session
+from segments.spark.sizing import shuffle_partitions_sized_to
 from segments.summary import RunSummary, read_summary
 
 # The models that read the ml tables (dbt source `ml`) are built after the ml step.
@@ -141,7 +142,11 @@ def run_pipeline(
         ingested = _ingest(spark, inputs, checked, progress.say)
     check("check_raw", ["raw"])
     with progress.step("dbt_build", "dbt build: staging -> cleaning rules -> RFM and exploration tables, with data tests"):
-        clean = build(CLEAN_BUILD)
+        # the line-level work is here; the later steps handle one row per customer
+        with shuffle_partitions_sized_to(ingested.data_lines) as partitions:
+            if target == "local":
+                progress.say(f"      {partitions} shuffle partitions for {ingested.data_lines:,} lines")
+            clean = build(CLEAN_BUILD)
     check("check_marts", ["clean", "rfm"])
     with progress.step("ml", f"K-Means on RFM: k = {segmentation.k_min}..{segmentation.k_max}, "
                              f"keep {segmentation.k}, seed {segmentation.seed}"):

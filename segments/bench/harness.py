@@ -24,6 +24,7 @@ from segments.bench.measure import STAGES
 from segments.errors import UserError
 from segments.generate.amazon_reviews import MEAN_REVIEWS_PER_USER
 from segments.settings import Settings
+from segments.spark.sizing import SHUFFLE_PARTITIONS_ENV, shuffle_partitions_for
 
 DEFAULT_SIZES: tuple[int | None, ...] = (None, 5_000_000, 50_000_000)  # None: the bundled real file
 AMAZON_DEFAULT_SIZES: tuple[int | None, ...] = (10_000_000,)  # reviews
@@ -118,13 +119,15 @@ def run_bench(settings: Settings, options: BenchOptions, say: Callable[[str], No
         data, generate_seconds = dataset(settings, size, options, data_dir, say)
         result = measure(settings, data, label, options, say)
         total = result["seconds"]["total"]
-        runs.append({"size": label, "data": str(data), "generate_seconds": generate_seconds, **result,
+        partitions = int(os.environ.get(SHUFFLE_PARTITIONS_ENV, 0)) or shuffle_partitions_for(result["data_lines"])
+        runs.append({"size": label, "data": str(data), "generate_seconds": generate_seconds,
+                     "shuffle_partitions": partitions, **result,
                      "lines_per_second": result["data_lines"] / total,
                      "microseconds_per_line": total / result["data_lines"] * 1e6})
         say(f"  {label}: {result['data_lines']:,} lines in {total:.1f} s")
     report = {"machine": machine(), "source": options.source, "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
               "spark": {"driver_memory": os.environ.get("SEGMENTS_DRIVER_MEMORY", "profile default"),
-                        "shuffle_partitions": os.environ.get("SEGMENTS_SHUFFLE_PARTITIONS", "profile default")},
+                        "shuffle_partitions": os.environ.get(SHUFFLE_PARTITIONS_ENV, "one per million lines, at least 8")},
               "runs": runs}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
@@ -146,7 +149,7 @@ def markdown(report: dict) -> str:
     lines = [f"{report.get('source', 'online_retail')}: measured {report['measured_at']} on {info['cores']} cores ({info['cpu']}), {info['memory_gb']} GB, "
              f"Python {info['python']}; seconds per stage, one cold run per size.", ""]
     header = ["size", "lines", *STAGES, "all checks", "total", "lines/s", "µs/line", "JVM peak RSS MB",
-              "JVM heap peak MB", "Python peak MB", "shuffle write MB", "shuffle read MB", "spill MB"]
+              "JVM heap peak MB", "Python peak MB", "shuffle partitions", "shuffle write MB", "shuffle read MB", "spill MB"]
     lines += [_row(header), _row(["---"] * len(header))]
     for run in report["runs"]:
         seconds = run["seconds"]
@@ -155,7 +158,7 @@ def markdown(report: dict) -> str:
             f"{sum(seconds[c] for c in CHECKS):.1f}", f"{seconds['total']:.1f}",
             f"{run['lines_per_second']:,.0f}", f"{run['microseconds_per_line']:.1f}",
             f"{run['jvm_peak_rss_mb']:,.0f}", f"{run['jvm_heap_peak_mb']:,.0f}", f"{run['python_peak_rss_mb']:,.0f}",
-            f"{run['shuffle_write_mb']:,.0f}", f"{run['shuffle_read_mb']:,.0f}", f"{run['spill_disk_mb']:,.0f}",
+            run.get("shuffle_partitions", "-"), f"{run['shuffle_write_mb']:,.0f}", f"{run['shuffle_read_mb']:,.0f}", f"{run['spill_disk_mb']:,.0f}",
         ]))
     layers = sorted({layer for run in report["runs"] for build in run["dbt_layers"].values() for layer in build})
     lines += ["", "dbt layers (wall time from a layer's first node to its last; layers overlap):", "",

@@ -1,6 +1,9 @@
 -- Rule 7, IQR capping: merchandise values outside the bounds of int_iqr_bounds are replaced by the
 -- bound; for cancellations the absolute quantity is capped and the sign kept. Non-merchandise lines
 -- are never capped. The values before capping stay in original_quantity and original_unit_price.
+-- A view: a cross join with two one-row bounds costs less to recompute than to write out, and
+-- fct_order_lines is the table that holds the result.
+{{ config(materialized='view') }}
 {%- set columns = iqr_capped_columns() %}
 
 with order_lines as (

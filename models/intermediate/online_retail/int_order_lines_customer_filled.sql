@@ -4,26 +4,29 @@ with order_lines as (
     select * from {{ ref('stg_online_retail__order_lines') }}
 ),
 
-invoice_customers as (
-    {{ most_frequent('order_lines', 'invoice_no', 'customer_id', value_alias='invoice_customer_id') }}
+-- mode(..., true): the most frequent non-null id, ties to the lowest, like the most_frequent
+-- macro, but as a window over the invoice: one shuffle of the lines instead of an aggregate
+-- joined back to them
+with_invoice_customer as (
+    select
+        *,
+        mode(customer_id, true) over (partition by invoice_no) as invoice_customer_id
+    from order_lines
 ),
 
 filled as (
     select
-        order_lines.invoice_no,
-        order_lines.stock_code,
-        order_lines.description,
-        order_lines.quantity,
-        order_lines.invoiced_at,
-        order_lines.unit_price,
-        coalesce(order_lines.customer_id, invoice_customers.invoice_customer_id) as customer_id,
-        order_lines.country,
-        order_lines.source_file,
-        order_lines.customer_id is null
-            and invoice_customers.invoice_customer_id is not null as is_customer_id_filled
-    from order_lines
-    left join invoice_customers
-        on order_lines.invoice_no = invoice_customers.invoice_no
+        invoice_no,
+        stock_code,
+        description,
+        quantity,
+        invoiced_at,
+        unit_price,
+        coalesce(customer_id, invoice_customer_id) as customer_id,
+        country,
+        source_file,
+        customer_id is null and invoice_customer_id is not null as is_customer_id_filled
+    from with_invoice_customer
 ),
 
 final as (
