@@ -15,7 +15,8 @@ audit as (
 invoices as (
     select
         invoice_no,
-        min(date_format(invoiced_at, 'yyyy-MM')) as invoice_month,
+        -- formatted once per invoice, not per line ('yyyy-MM' sorts like the dates it formats)
+        date_format(min(invoiced_at), 'yyyy-MM') as invoice_month,
         min(country) as country,
         invoice_no like 'C%' as is_cancellation
     from order_lines

@@ -6,7 +6,8 @@ with order_lines as (
 
 final as (
     select
-        date_format(invoiced_at, 'yyyy-MM') as invoice_month,
+        -- grouped by the month's first instant, formatted once per month rather than once per line
+        date_format(date_trunc('MONTH', invoiced_at), 'yyyy-MM') as invoice_month,
         cast(sum(case when is_purchase then line_amount else 0 end) as decimal(18, 2)) as purchases,
         cast(sum(case when is_cancellation then line_amount else 0 end) as decimal(18, 2)) as cancellations,
         cast(sum(case when not is_purchase and not is_cancellation then line_amount else 0 end)
@@ -15,7 +16,7 @@ final as (
         count(distinct invoice_no) as invoices,
         count(distinct customer_id) as customers
     from order_lines
-    group by 1
+    group by date_trunc('MONTH', invoiced_at)
 )
 
 select * from final

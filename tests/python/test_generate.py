@@ -102,7 +102,7 @@ def test_the_bench_harness_reports_every_stage_at_a_small_size(tmp_path):
     subprocess.run([sys.executable, "-m", "segments", "bench", "--sizes", "200k", "--out", str(out),
                     "--data-dir", str(tmp_path / "data")], check=True, capture_output=True)
     run = json.loads(out.read_text())["runs"][0]
-    assert run["size"] == "200k" and run["data_lines"] == 200_000
+    assert run["size"] == "200k" and run["data_lines"] == 200_000 and run["shuffle_partitions"] == 8
     assert all(run["seconds"][stage] > 0 for stage in STAGES)
     assert run["seconds"]["total"] >= 0.95 * sum(run["seconds"][stage] for stage in STAGES)
     assert run["jvm_peak_rss_mb"] > 500 and 0 < run["jvm_heap_peak_mb"] < run["jvm_peak_rss_mb"]

@@ -9,11 +9,28 @@ import pytest
 from segments.errors import UserError
 from segments.settings import load_settings
 from segments.spark.profile import read_target, spark_conf
+from segments.spark.sizing import shuffle_partitions_for, shuffle_partitions_sized_to
 
 
 def test_state_folder_from_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SEGMENTS_HOME", str(tmp_path / "state"))
     assert load_settings().state_dir == tmp_path / "state"
+
+
+@pytest.mark.parametrize("lines, partitions", [(541_909, 8), (8_000_000, 8), (8_000_001, 9), (50_000_000, 50)])
+def test_shuffle_partitions_grow_with_the_lines(lines, partitions):
+    assert shuffle_partitions_for(lines) == partitions
+
+
+def test_the_profile_asks_for_partitions_sized_to_the_run_unless_the_user_chose(monkeypatch):
+    monkeypatch.delenv("SEGMENTS_SHUFFLE_PARTITIONS", raising=False)
+    project = load_settings().project_dir
+    with shuffle_partitions_sized_to(50_000_000) as partitions:
+        assert partitions == 50 and spark_conf(project)["spark.sql.shuffle.partitions"] == "50"
+    assert spark_conf(project)["spark.sql.shuffle.partitions"] == "8"  # back to the profile's default
+    monkeypatch.setenv("SEGMENTS_SHUFFLE_PARTITIONS", "12")
+    with shuffle_partitions_sized_to(50_000_000) as partitions:
+        assert partitions == 12 and spark_conf(project)["spark.sql.shuffle.partitions"] == "12"
 
 
 def test_relative_state_folder_is_under_the_project(monkeypatch):
