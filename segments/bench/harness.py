@@ -24,7 +24,7 @@ from segments.bench.measure import STAGES
 from segments.errors import UserError
 from segments.generate.amazon_reviews import MEAN_REVIEWS_PER_USER
 from segments.settings import Settings
-from segments.spark.sizing import SHUFFLE_PARTITIONS_ENV, shuffle_partitions_for
+from segments.spark.sizing import SHUFFLE_PARTITIONS_ENV, shuffle_partitions
 
 DEFAULT_SIZES: tuple[int | None, ...] = (None, 5_000_000, 50_000_000)  # None: the bundled real file
 AMAZON_DEFAULT_SIZES: tuple[int | None, ...] = (10_000_000,)  # reviews
@@ -119,9 +119,8 @@ def run_bench(settings: Settings, options: BenchOptions, say: Callable[[str], No
         data, generate_seconds = dataset(settings, size, options, data_dir, say)
         result = measure(settings, data, label, options, say)
         total = result["seconds"]["total"]
-        partitions = int(os.environ.get(SHUFFLE_PARTITIONS_ENV, 0)) or shuffle_partitions_for(result["data_lines"])
         runs.append({"size": label, "data": str(data), "generate_seconds": generate_seconds,
-                     "shuffle_partitions": partitions, **result,
+                     "shuffle_partitions": shuffle_partitions(result["data_lines"]), **result,
                      "lines_per_second": result["data_lines"] / total,
                      "microseconds_per_line": total / result["data_lines"] * 1e6})
         say(f"  {label}: {result['data_lines']:,} lines in {total:.1f} s")

@@ -21,14 +21,20 @@ def shuffle_partitions_for(lines: int) -> int:
     return max(DEFAULT_PARTITIONS, -(-lines // LINES_PER_PARTITION))
 
 
+def shuffle_partitions(lines: int) -> int:
+    """The partitions a run over `lines` uses: the user's SEGMENTS_SHUFFLE_PARTITIONS, else sized."""
+    chosen = os.environ.get(SHUFFLE_PARTITIONS_ENV)
+    return int(chosen) if chosen is not None else shuffle_partitions_for(lines)
+
+
 @contextmanager
 def shuffle_partitions_sized_to(lines: int) -> Iterator[int]:
     """Within the block, dbt's profile (rendered from the environment at each invocation) asks for
     partitions sized to `lines`, unless the user set SEGMENTS_SHUFFLE_PARTITIONS; yields the number."""
+    partitions = shuffle_partitions(lines)
     if SHUFFLE_PARTITIONS_ENV in os.environ:
-        yield int(os.environ[SHUFFLE_PARTITIONS_ENV])
+        yield partitions
         return
-    partitions = shuffle_partitions_for(lines)
     os.environ[SHUFFLE_PARTITIONS_ENV] = str(partitions)
     try:
         yield partitions
