@@ -1,19 +1,8 @@
 -- Customers, invoices and revenue per country, from the clean fact (revenue = net line amounts:
 -- purchases less matched cancellations, non-merchandise lines included as invoiced).
--- Lines are first summed per invoice, so the distinct counts run over invoices, not lines.
-with order_lines as (
-    select * from {{ ref('fct_order_lines') }}
-),
-
-invoices as (
-    select
-        country,
-        customer_id,
-        invoice_no,
-        count(*) as order_lines,
-        sum(line_amount) as amount
-    from order_lines
-    group by 1, 2, 3
+-- It reads the lines summed per invoice, so the distinct counts run over invoices, not lines.
+with invoices as (
+    select * from {{ ref('int_order_invoices') }}
 ),
 
 final as (

@@ -16,27 +16,13 @@ from {{ ref('fct_purchases') }}
 group by 1
 {%- else %}
 
-with order_lines as (
-    select * from {{ ref('fct_order_lines') }}
+with invoices as (
+    -- the lines summed per invoice: the distinct counts run over invoices, not lines
+    select * from {{ ref('int_order_invoices') }}
 ),
 
 countries as (
-    {{ most_frequent('order_lines', 'customer_id', 'country') }}
-),
-
--- lines summed per invoice first: the distinct counts run over invoices, not lines
-invoices as (
-    select
-        customer_id,
-        invoice_no,
-        country,
-        min(invoiced_at) as first_invoiced_at,
-        max(invoiced_at) as last_invoiced_at,
-        max(is_purchase) as has_purchase,
-        max(is_matched_cancellation) as has_matched_cancellation,
-        count(*) as order_lines
-    from order_lines
-    group by 1, 2, 3
+    {{ most_frequent('invoices', 'customer_id', 'country', weight='order_lines') }}
 ),
 
 activity as (
