@@ -144,6 +144,27 @@ def test_reconciliation_test_fails_when_a_line_goes_missing(built, spark, settin
         spark.sql("drop table raw.lines_backup")
 
 
+def test_row_rules_fail_and_name_the_rules_a_row_breaks(built, spark, settings):
+    # Swap the IQR bounds behind dbt's back: every row breaks bounds_ordered, and only that rule.
+    table = "intermediate.int_iqr_bounds"
+    spark.sql(f"create table intermediate.bounds_backup as select * from {table}")
+    swapped = ", ".join({"lower_bound": "upper_bound as lower_bound", "upper_bound": "lower_bound as upper_bound"}.get(c, c)
+                        for c in spark.table(table).columns)
+    try:
+        spark.sql(f"insert overwrite table {table} select {swapped} from intermediate.bounds_backup")
+        with pytest.raises(DbtFailed, match="row_rules_int_iqr_bounds"):
+            run_dbt(settings, ["test", "--select", "int_iqr_bounds,test_name:row_rules", "--store-failures"],
+                    lambda line: None)
+        stored = [t.name for t in spark.catalog.listTables("dbt_test__audit") if t.name.startswith("row_rules_int_iqr_bounds")]
+        failures = spark.sql(f"select column_name, failed_rules from dbt_test__audit.{stored[0]}").collect()
+        assert sorted((r.column_name, r.failed_rules) for r in failures) == [
+            ("quantity", "bounds_ordered"), ("unit_price", "bounds_ordered")]
+    finally:
+        spark.sql(f"insert overwrite table {table} select * from intermediate.bounds_backup")
+        spark.sql("drop table intermediate.bounds_backup")
+        spark.sql("drop database if exists dbt_test__audit cascade")
+
+
 def test_export_writes_one_segment_and_names_the_valid_ones_on_a_typo(built, spark, tmp_path, rows):
     out = tmp_path / "vip.csv"
     count = export_segment(spark, "kmeans", "vip", out)  # names match case-insensitively
