@@ -12,6 +12,8 @@ import os
 from contextlib import contextmanager
 from typing import Iterator
 
+from segments.errors import UserError
+
 SHUFFLE_PARTITIONS_ENV = "SEGMENTS_SHUFFLE_PARTITIONS"
 DEFAULT_PARTITIONS = 8
 LINES_PER_PARTITION = 1_000_000
@@ -24,7 +26,12 @@ def shuffle_partitions_for(lines: int) -> int:
 def shuffle_partitions(lines: int) -> int:
     """The partitions a run over `lines` uses: the user's SEGMENTS_SHUFFLE_PARTITIONS, else sized."""
     chosen = os.environ.get(SHUFFLE_PARTITIONS_ENV)
-    return int(chosen) if chosen is not None else shuffle_partitions_for(lines)
+    if chosen is None:
+        return shuffle_partitions_for(lines)
+    if not chosen.strip().isdigit() or int(chosen) < 1:
+        raise UserError(f"{SHUFFLE_PARTITIONS_ENV}={chosen!r} is not a number of partitions",
+                        f"Set it to a whole number of at least 1 (e.g. 8), or unset it to size the partitions to the data")
+    return int(chosen)
 
 
 @contextmanager

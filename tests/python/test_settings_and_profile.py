@@ -9,7 +9,7 @@ import pytest
 from segments.errors import UserError
 from segments.settings import load_settings
 from segments.spark.profile import read_target, spark_conf
-from segments.spark.sizing import shuffle_partitions_for, shuffle_partitions_sized_to
+from segments.spark.sizing import shuffle_partitions, shuffle_partitions_for, shuffle_partitions_sized_to
 
 
 def test_state_folder_from_environment(monkeypatch, tmp_path):
@@ -31,6 +31,13 @@ def test_the_profile_asks_for_partitions_sized_to_the_run_unless_the_user_chose(
     monkeypatch.setenv("SEGMENTS_SHUFFLE_PARTITIONS", "12")
     with shuffle_partitions_sized_to(50_000_000) as partitions:
         assert partitions == 12 and spark_conf(project)["spark.sql.shuffle.partitions"] == "12"
+
+
+@pytest.mark.parametrize("chosen", ["many", "0", "1.5", ""])
+def test_a_partition_count_that_is_not_a_whole_number_is_refused(monkeypatch, chosen):
+    monkeypatch.setenv("SEGMENTS_SHUFFLE_PARTITIONS", chosen)
+    with pytest.raises(UserError, match="is not a number of partitions"):
+        shuffle_partitions(1_000)
 
 
 def test_relative_state_folder_is_under_the_project(monkeypatch):
