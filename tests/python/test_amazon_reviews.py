@@ -49,7 +49,8 @@ def _outcomes(spark) -> Counter:
 def test_the_build_passes_its_data_tests_and_unit_tests(built):
     _, build = built
     assert build.failures == []
-    assert build.counts.get("test pass", 0) > 50 and build.counts.get("unit_test pass", 0) >= 3
+    # each model's row-level checks are one row_rules test: 37 data tests in all
+    assert build.counts.get("test pass", 0) > 30 and build.counts.get("unit_test pass", 0) >= 3
 
 
 def test_every_review_line_gets_the_outcome_it_was_written_for(built, spark):
