@@ -30,7 +30,7 @@ def shuffle_partitions(lines: int) -> int:
         return shuffle_partitions_for(lines)
     if not chosen.strip().isdigit() or int(chosen) < 1:
         raise UserError(f"{SHUFFLE_PARTITIONS_ENV}={chosen!r} is not a number of partitions",
-                        f"Set it to a whole number of at least 1 (e.g. 8), or unset it to size the partitions to the data")
+                        "Set it to a whole number of at least 1 (e.g. 8), or unset it to size the partitions to the data")
     return int(chosen)
 
 
