@@ -22,6 +22,7 @@ from pyspark.ml.functions import vector_to_array
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from ml.connect_release import models_released_at_exit
 from ml.features import FEATURES, RFM_COLUMNS, feature_pipeline
 from ml.k_selection import KResult, choose_k, evaluate_k
 from ml.labels import SEGMENT_NAMES, Centroid, name_clusters
@@ -112,6 +113,13 @@ def segment_customers(
 ) -> SegmentationResult:
     """Fit K-Means for every k in the range, keep k (or the `auto` choice), name, score, write back."""
     options.check()
+    with models_released_at_exit(spark):  # the fitted models die when _fit_and_publish returns
+        return _fit_and_publish(spark, models_dir, options, say, source)
+
+
+def _fit_and_publish(
+    spark: SparkSession, models_dir: Path, options: SegmentationOptions, say: Callable[[str], None], source: str,
+) -> SegmentationResult:
     seed = options.seed
     run_id = new_run_id()
     rfm = spark.table(source)
@@ -171,6 +179,11 @@ def score_customers(
     spark: SparkSession, model_path: Path, say: Callable[[str], None] = lambda _: None, source: str = RFM_TABLE,
 ) -> SegmentationResult:
     """Score every RFM customer with a saved model, without refitting."""
+    with models_released_at_exit(spark):
+        return _score(spark, model_path, say, source)
+
+
+def _score(spark: SparkSession, model_path: Path, say: Callable[[str], None], source: str) -> SegmentationResult:
     info = json.loads((model_path / NAMES_FILE).read_text())
     names = {int(c): n for c, n in info["names"].items()}
     model = PipelineModel.load(str(model_path))

@@ -9,6 +9,7 @@ runs them). The tests run in file order: the last two restart the server in othe
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import threading
@@ -67,6 +68,20 @@ def test_run_through_the_server_builds_the_same_tables_as_embedded(served, env):
     assert through.returncode == 0, through.stdout[-3000:] + through.stderr
     assert "Connect to the server: dbt over jdbc:hive2://127.0.0.1:" in through.stdout
     assert read_tables(env) == served["reference"]
+
+
+def test_models_dropped_over_connect_are_freed_after_the_block_not_by_finalisers(served, env):
+    """pyspark 4.1 frees a Connect model from its finaliser with an RPC, which deadlocks when it lands
+    inside another RPC (it hung this test module's run in CI). ml/connect_release.py queues them."""
+    churn = subprocess.run(
+        [str(BIN / "python"), "-m", "tests.connect_model_churn", f"sc://127.0.0.1:{env['SEGMENTS_CONNECT_PORT']}"],
+        env=env, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300)
+    assert churn.returncode == 0, churn.stderr[-3000:]
+    ids = json.loads(churn.stdout.splitlines()[-1])
+    assert len(ids["dropped"]) == 10
+    assert sorted(ids["queued"]) == sorted(ids["dropped"])  # no finaliser sent anything inside the block
+    assert set(ids["dropped"]) <= set(ids["on_server"])
+    assert ids["after"] == []  # and the block's end freed them all
 
 
 def test_a_second_server_is_refused(served, env, tmp_path):
