@@ -157,14 +157,13 @@ def ingest(spark: SparkSession, inputs: CheckedInputs | list[Path]) -> IngestRes
             "Check that the right file was given",
         )
     spark.sql(f"create database if not exists {RAW_DATABASE}")
-    reason = F.col("reject_reason")
     (
         parse_files(spark, sources)
         .filter("line_kind = 'data'")
         .select(
             *LINE_COLUMNS,
-            reason,
-            F.when(reason.isNotNull(), F.col("line")).alias("raw_line"),
+            "reject_reason",
+            "raw_line",
             "source_file",
             F.lit(ingest_id).alias("ingest_id"),
             F.current_timestamp().alias("ingested_at"),

@@ -105,8 +105,13 @@ def _as_text(column: Column, kind: str) -> Column:
         text = F.format_string("%.10f", column) if kind == "float" else column.cast("string")
         if kind == "float":
             text = F.when(column.isNotNull() & ~F.isnan(column), text)  # format_string gives 'null'
-
-        return F.when(text.contains("."), F.regexp_replace(text, r"\.?0+$", "")).otherwise(text)
+        text = F.when(text.contains("."), F.regexp_replace(text, r"\.?0+$", "")).otherwise(text)
+        if kind == "float":
+            # a whole number below 10^15 is exact in a double: the same digits without format_string,
+            # which costs a microsecond a value (pandas writes customer ids as floats)
+            whole = ~F.isnan(column) & column.between(1, 1e15) & (column == F.floor(column))
+            text = F.when(whole, column.cast("long").cast("string")).otherwise(text)
+        return text
     if kind == "timestamp_ns":
         column = F.timestamp_micros(F.floor(column / 1000))
     if kind in ("timestamp", "timestamp_ns"):
@@ -114,39 +119,57 @@ def _as_text(column: Column, kind: str) -> Column:
     return column.cast("string")
 
 
-def _typed_values(column: Column, name: str, kind: str) -> list[Column]:
-    """Values a typed Parquet column gives without the round trip through text, where that round trip
-    is known to be exact: an integer quantity within the 9 digits the text rule admits, and a
-    timestamp of a 4-digit year (in UTC, the session time zone, format-then-parse is truncation to
-    the second). Other values take the text path, so the outcome is the same either way."""
+def _typed_value(column: Column, name: str, kind: str) -> Column | None:
+    """The value a typed Parquet column gives without the round trip through text, where that round
+    trip is known to be exact; elsewhere None, and the text path decides. Exact are: an integer
+    quantity within the 9 digits the text rule admits; a timestamp of a 4-digit year (in UTC, the
+    session time zone, format-then-parse is truncation to the second); a floating unit price below
+    10^9 with at most 4 decimals at 10 places. Java's %.10f and Spark's cast to decimal both round
+    the shortest decimal form of the double half up, so the text would hold the same digits."""
     if name == "quantity" and kind == "integer":
-        return [F.when(column.between(-999_999_999, 999_999_999), column.cast("int")).alias("typed_quantity")]
+        return F.when(column.between(-999_999_999, 999_999_999), column.cast("int"))
     if name == "invoice_date" and kind in ("timestamp", "timestamp_ns"):
         if kind == "timestamp_ns":
             column = F.timestamp_micros(F.floor(column / 1000))
         instant = column.cast("timestamp")
-        return [F.when(F.year(instant).between(1000, 9999), F.date_trunc("second", instant)).alias("typed_invoice_date")]
-    return []
+        return F.when(F.year(instant).between(1000, 9999), F.date_trunc("second", instant))
+    if name == "unit_price" and kind == "float":
+        double = column.cast("double")  # a float widens exactly, as Java's formatter widens it
+        at_ten_places = F.when(~F.isnan(double) & (F.abs(double) < 1e9), double.cast("decimal(20,10)"))
+        return F.when(at_ten_places == F.round(at_ten_places, 4), at_ten_places.cast("decimal(18,4)"))
+    return None
+
+
+def parquet_line(layout: InputFile) -> Column:
+    """A Parquet row as JSON: the raw_line a rejected row keeps. Built from the record_<i> columns of
+    _parquet_rows, inside the reject branch, so that accepted rows never pay for to_json."""
+    return F.to_json(F.struct(*(F.col(f"record_{i}").alias(name) for i, (name, _) in enumerate(layout.columns))))
 
 
 def _parquet_rows(spark: SparkSession, sources: list[InputFile], spread: bool = True) -> DataFrame:
-    """Parquet rows in the shape _split_fields gives CSV lines, plus the typed values of
-    _typed_values."""
+    """Parquet rows in the shape _split_fields gives CSV lines: text_<column> is null where
+    typed_<column> (_typed_value) holds the value, and record_<i> are the columns as read."""
     layout = sources[0]
     if any(kind == "timestamp_ns" for _, kind in layout.columns):
         # Spark refuses TIMESTAMP(NANOS) columns unless told to read them as numbers
         spark.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
     frame = spark.read.parquet(*[str(s.path) for s in sources])
     columns = [F.col(f"`{name}`") for name, _ in layout.columns]
+    typed = {name: _typed_value(columns[i], name, layout.columns[i][1]) for name, i in layout.positions.items()}
+
+    def text(name: str, i: int) -> Column:
+        as_text = _as_text(columns[i], layout.columns[i][1])
+        return as_text if typed[name] is None else F.when(typed[name].isNull(), as_text)
+
     rows = frame.select(
         source_file_column().alias("source_file"),
-        F.to_json(F.struct(*columns)).alias("line"),
+        *(column.alias(f"record_{i}") for i, column in enumerate(columns)),
         F.lit(False).alias("is_latin1"),
         F.lit("data").alias("line_kind"),
         F.lit(layout.field_count).alias("field_count"),
         F.lit(False).alias("malformed_quotes"),
-        *(_as_text(columns[i], layout.columns[i][1]).alias(f"text_{name}") for name, i in layout.positions.items()),
-        *(typed for name, i in layout.positions.items() for typed in _typed_values(columns[i], name, layout.columns[i][1])),
+        *(text(name, i).alias(f"text_{name}") for name, i in layout.positions.items()),
+        *(value.alias(f"typed_{name}") for name, value in typed.items() if value is not None),
     )
     return spread_partitions(spark, rows, sources) if spread else rows
 
@@ -186,7 +209,8 @@ def _timestamp(text: Column, formats: tuple[str, ...]) -> Column:
     return F.coalesce(*(F.try_to_timestamp(text, F.lit(fmt)) for fmt in formats))
 
 
-def _typed(split: DataFrame, expected_fields: int) -> DataFrame:
+def _typed(split: DataFrame, expected_fields: int, line: Column) -> DataFrame:
+    """Typed columns and the reject reason of every line; `line` is its raw text, kept for rejects."""
     raw = {name: F.col(f"text_{name}") for name in LINE_COLUMNS}
     quantity_text = F.trim(raw["quantity"])
     price_text = F.regexp_replace(F.trim(raw["unit_price"]), ",", "")
@@ -197,12 +221,17 @@ def _typed(split: DataFrame, expected_fields: int) -> DataFrame:
     )
     quantity = quantity_text.cast("int")
     quantity_valid = F.coalesce(quantity_text.rlike(INTEGER), F.lit(False))
+    unit_price = price_text.cast("decimal(18,4)")
+    unit_price_valid = F.coalesce(F.trim(raw["unit_price"]).rlike(DECIMAL) & price_text.rlike(MAX_DECIMALS), F.lit(False))
     # typed Parquet values: the text is parsed only where the typed value is null
     if "typed_invoice_date" in split.columns:
         invoice_date = F.coalesce(F.col("typed_invoice_date"), invoice_date)
     if "typed_quantity" in split.columns:
         quantity_valid = F.col("typed_quantity").isNotNull() | quantity_valid
         quantity = F.coalesce(F.col("typed_quantity"), quantity)
+    if "typed_unit_price" in split.columns:
+        unit_price_valid = F.col("typed_unit_price").isNotNull() | unit_price_valid
+        unit_price = F.coalesce(F.col("typed_unit_price"), unit_price)
 
     checks = {
         "malformed_quotes": F.col("malformed_quotes"),
@@ -210,9 +239,7 @@ def _typed(split: DataFrame, expected_fields: int) -> DataFrame:
         "missing_invoice_no": _blank_to_null(raw["invoice_no"]).isNull(),
         "missing_stock_code": _blank_to_null(raw["stock_code"]).isNull(),
         "invalid_quantity": ~quantity_valid,
-        "invalid_unit_price": ~F.coalesce(
-            F.trim(raw["unit_price"]).rlike(DECIMAL) & price_text.rlike(MAX_DECIMALS), F.lit(False)
-        ),
+        "invalid_unit_price": ~unit_price_valid,
         "invalid_invoice_date": invoice_date.isNull(),
         "invalid_customer_id": (customer_text != "") & ~customer_text.rlike(CUSTOMER_ID),
     }
@@ -220,15 +247,17 @@ def _typed(split: DataFrame, expected_fields: int) -> DataFrame:
     for name in reversed(REJECT_REASONS):
         reason = F.when(F.coalesce(checks[name], F.lit(False)), F.lit(name)).otherwise(reason)
 
+    reject_reason = F.when(F.col("line_kind") == "data", reason)
     return split.select(
-        "source_file", "line", "is_latin1", "line_kind",
-        F.when(F.col("line_kind") == "data", reason).alias("reject_reason"),
+        "source_file", "is_latin1", "line_kind",
+        reject_reason.alias("reject_reason"),
+        F.when(reject_reason.isNotNull(), line).alias("raw_line"),
         raw["invoice_no"].alias("invoice_no"),
         raw["stock_code"].alias("stock_code"),
         raw["description"].alias("description"),
         quantity.alias("quantity"),
         invoice_date.alias("invoice_date"),
-        price_text.cast("decimal(18,4)").alias("unit_price"),
+        unit_price.alias("unit_price"),
         raw["customer_id"].alias("customer_id"),
         raw["country"].alias("country"),
     )
@@ -261,9 +290,7 @@ def classify_lines(spark: SparkSession, sources: list[InputFile]) -> DataFrame:
 def parse_files(spark: SparkSession, sources: list[InputFile]) -> DataFrame:
     """Every physical line of every file, classified (data/header/blank) and parsed or rejected."""
     return _union([
-        _typed(
-            _parquet_rows(spark, group) if group[0].is_parquet else _split_fields(_decoded_lines(spark, group), group[0]),
-            group[0].field_count,
-        )
+        _typed(_parquet_rows(spark, group), group[0].field_count, parquet_line(group[0])) if group[0].is_parquet
+        else _typed(_split_fields(_decoded_lines(spark, group), group[0]), group[0].field_count, F.col("line"))
         for group in _by_layout(sources)
     ])

@@ -82,38 +82,57 @@ def test_typed_values_follow_the_csv_rules(spark, tmp_path):
     assert '"UnitPrice":0.12345' in rows["536369"]["raw_line"]
 
 
+# Edge values of the typed shortcuts, and the text a CSV field would hold for each (what Java's %.10f
+# prints, trailing zeros dropped). Prices: 4 decimals at most, 10^9, 5 decimals, .30000000000000004
+# (4 decimals at 10 places), a value whose binary form sits just below its decimal one, NaN, infinity.
+# Customer ids: whole numbers around 10^15, -0.0, 0, a fraction, NaN.
+PRICES = [(1.5, "1.5"), (999999999.9999, "999999999.9999"), (1e9, "1000000000"), (1.00005, "1.00005"),
+          (0.1 + 0.2, "0.3"), (2.675, "2.675"), (-3.25, "-3.25"), (float("nan"), ""), (float("inf"), "Infinity")]
+CUSTOMERS = [(17850.0, "17850"), (1e15, "1000000000000000"), (1e15 + 2, "1000000000000002"), (-0.0, "-0"),
+             (0.0, "0"), (12.5, "12.5"), (float("nan"), ""), (999999999999999.0, "999999999999999"), (1.0, "1")]
+
+
 @pytest.mark.parametrize("unit", ["us", "ns"])
 def test_typed_shortcuts_give_what_the_text_would(spark, tmp_path, unit):
-    # Integer quantities and timestamps skip the round trip through text where it is exact: at the
-    # edges (10 digits, sub-second times, years outside 1000-9999, nulls) a Parquet file must load
-    # exactly as the CSV holding the text of its values.
+    # Integer quantities, timestamps, float prices and whole-number float customer ids skip the round
+    # trip through text where it is exact: at the edges a Parquet file must load exactly as the CSV
+    # holding the text of its values.
     from segments.ingest import ingest
 
     years = [2010, 2011, 2262, 2000] if unit == "ns" else [2010, 500, 9999, 2000]
     dates = [datetime(years[0], 12, 1, 8, 26, 0, 999_999), datetime(years[1], 1, 2, 3, 4, 5),
              datetime(years[2], 1, 1, 23, 59, 59, 500_000), None]
     quantities = [999_999_999, -1_000_000_000, -5, 7]
+    rows = [(q, d, 1.5, "1.5", 17850.0, "17850") for q, d in zip(quantities, dates)]
+    rows += [(1, dates[0], price, text, 17850.0, "17850") for price, text in PRICES]
+    rows += [(1, dates[0], 1.5, "1.5", customer, text) for customer, text in CUSTOMERS]
     parquet = write(tmp_path / "typed.parquet", {
-        "InvoiceNo": pa.array(["1", "2", "3", "4"]),
-        "StockCode": pa.array(["A"] * 4),
-        "Description": pa.array(["X"] * 4),
-        "Quantity": pa.array(quantities, pa.int64()),
-        "InvoiceDate": pa.array(dates, pa.timestamp(unit)),
-        "UnitPrice": pa.array([1.5] * 4, pa.float64()),
-        "CustomerID": pa.array([17850.0] * 4, pa.float64()),
-        "Country": pa.array(["UK"] * 4),
+        "InvoiceNo": pa.array([str(i + 1) for i in range(len(rows))]),
+        "StockCode": pa.array(["A"] * len(rows)),
+        "Description": pa.array(["X"] * len(rows)),
+        "Quantity": pa.array([r[0] for r in rows], pa.int64()),
+        "InvoiceDate": pa.array([r[1] for r in rows], pa.timestamp(unit)),
+        "UnitPrice": pa.array([r[2] for r in rows], pa.float64()),
+        "CustomerID": pa.array([r[4] for r in rows], pa.float64()),
+        "Country": pa.array(["UK"] * len(rows)),
     })
     csv = tmp_path / "typed.csv"
     csv.write_text(",".join(COLUMNS) + "\n" + "".join(
-        f"{i + 1},A,X,{q},{d.isoformat(' ', 'seconds') if d else ''},1.5,17850,UK\n"
-        for i, (q, d) in enumerate(zip(quantities, dates))
+        f"{i + 1},A,X,{q},{d.isoformat(' ', 'seconds') if d else ''},{price},{customer},UK\n"
+        for i, (q, d, _, price, _, customer) in enumerate(rows)
     ))
 
     def outcomes(path: Path) -> list[tuple]:
         ingest(spark, [path])
         return sorted(tuple(r) for r in spark.sql(
-            "select invoice_no, quantity, invoice_date, reject_reason from raw.online_retail_lines").collect())
+            "select cast(invoice_no as int), quantity, invoice_date, unit_price, customer_id, reject_reason "
+            "from raw.online_retail_lines").collect())
 
     from_parquet, from_csv = outcomes(parquet), outcomes(csv)
     assert from_parquet == from_csv
-    assert [r[3] for r in from_csv] == [None, "invalid_quantity", None, "invalid_invoice_date"]
+    reasons = [r[-1] for r in from_csv]
+    assert reasons[:4] == [None, "invalid_quantity", None, "invalid_invoice_date"]
+    assert reasons[4:4 + len(PRICES)] == [None, None, None, "invalid_unit_price", None, None, None,
+                                          "invalid_unit_price", "invalid_unit_price"]
+    assert reasons[-len(CUSTOMERS):] == [None, None, None, "invalid_customer_id", None, "invalid_customer_id",
+                                         None, None, None]
