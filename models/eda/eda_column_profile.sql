@@ -30,34 +30,38 @@ stats as (
     from order_lines
 ),
 
+-- one row per column from the single row of stats: a union of eight selects from stats would make
+-- Spark scan the lines eight times (a CTE referenced eight times is planned eight times)
 profile as (
-    {%- for name, type_class in columns %}
-    select
-        {{ loop.index }} as column_position,
-        '{{ name }}' as column_name,
-        '{{ type_class }}' as type_class,
-        row_count,
-        row_count - {{ name }}__values as null_count,
-        round((row_count - {{ name }}__values) / nullif(row_count, 0), 4) as null_share,
-        {{ name }}__distinct as distinct_count,
-        {{ name }}__min as min_value,
-        {{ name }}__max as max_value,
-        {%- if type_class == 'numerical' %}
-        cast({{ name }}__mean as double) as mean,
-        cast({{ name }}__stddev as double) as stddev,
-        cast({{ name }}__quartiles[0] as double) as q1,
-        cast({{ name }}__quartiles[1] as double) as median,
-        cast({{ name }}__quartiles[2] as double) as q3
-        {%- else %}
-        cast(null as double) as mean,
-        cast(null as double) as stddev,
-        cast(null as double) as q1,
-        cast(null as double) as median,
-        cast(null as double) as q3
-        {%- endif %}
+    select inline(array(
+        {%- for name, type_class in columns %}
+        named_struct(
+            'column_position', {{ loop.index }},
+            'column_name', '{{ name }}',
+            'type_class', '{{ type_class }}',
+            'row_count', row_count,
+            'null_count', row_count - {{ name }}__values,
+            'null_share', round((row_count - {{ name }}__values) / nullif(row_count, 0), 4),
+            'distinct_count', {{ name }}__distinct,
+            'min_value', {{ name }}__min,
+            'max_value', {{ name }}__max,
+            {%- if type_class == 'numerical' %}
+            'mean', cast({{ name }}__mean as double),
+            'stddev', cast({{ name }}__stddev as double),
+            'q1', cast({{ name }}__quartiles[0] as double),
+            'median', cast({{ name }}__quartiles[1] as double),
+            'q3', cast({{ name }}__quartiles[2] as double)
+            {%- else %}
+            'mean', cast(null as double),
+            'stddev', cast(null as double),
+            'q1', cast(null as double),
+            'median', cast(null as double),
+            'q3', cast(null as double)
+            {%- endif %}
+        ){% if not loop.last %},{% endif %}
+        {%- endfor %}
+    ))
     from stats
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
 )
 
 select * from profile

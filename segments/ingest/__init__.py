@@ -98,9 +98,16 @@ def check_inputs(paths: list[Path], inspect: Callable[[Path], InputFile] = inspe
 
 
 def _count_line_kinds(spark: SparkSession, sources: list[InputFile], reports: list[FileReport]) -> None:
-    """Lines per kind and encoding of every file, into its report."""
+    """Lines per kind and encoding of every file, into its report. A Parquet file's footer gives its
+    row count (every row is data): no Spark job reads it twice."""
     by_path = {str(r.path): r for r in reports if r.status == "loaded"}  # a path given twice: once loaded
-    counts = classify_lines(spark, sources).groupBy("source_file", "line_kind", "is_latin1").count().collect()
+    for source in sources:
+        if source.is_parquet:
+            by_path[str(source.path)].lines += source.rows
+    text_sources = [s for s in sources if not s.is_parquet]
+    if not text_sources:
+        return
+    counts = classify_lines(spark, text_sources).groupBy("source_file", "line_kind", "is_latin1").count().collect()
     for row in counts:
         report = by_path[row["source_file"]]
         report.lines += row["count"]

@@ -53,6 +53,7 @@ class InputFile:
     # Parquet only: every column's name and kind (text, integer, float, decimal, timestamp or
     # timestamp_ns; see _parquet_kind), in file order
     columns: tuple[tuple[str, str], ...] = ()
+    rows: int = 0  # Parquet only: the row count its footer records
 
     @property
     def is_gzip(self) -> bool:
@@ -186,8 +187,9 @@ def _parquet_kind(arrow_type, physical_type: str, logical_type: str) -> str | No
     return None
 
 
-def _parquet_columns(path: Path) -> tuple[tuple[tuple[str, str], ...], dict[str, int]]:
-    """Name and kind of every column, from the file's footer, and the required columns' positions."""
+def _parquet_columns(path: Path) -> tuple[tuple[tuple[str, str], ...], dict[str, int], int]:
+    """Name and kind of every column, from the file's footer, the required columns' positions and the
+    number of rows."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -211,7 +213,7 @@ def _parquet_columns(path: Path) -> tuple[tuple[tuple[str, str], ...], dict[str,
         if kind is None:
             raise UserError(f"{path}: column {name!r} has the type {schema.field(index).type}",
                             "Use text, a number or a timestamp")
-    return columns, positions
+    return columns, positions, parquet.metadata.num_rows
 
 
 def sha256_of(path: Path) -> str:
@@ -231,10 +233,10 @@ def inspect_file(path: Path) -> InputFile:
         raise UserError(f"cannot open {path}: {exc.strerror}") from exc
     check_container(path, head)
     if head.startswith(PARQUET_MAGIC):
-        columns, positions = _parquet_columns(path)
+        columns, positions, rows = _parquet_columns(path)
         return InputFile(
             path=path, size_bytes=path.stat().st_size, sha256=sha256_of(path), header_line="",
-            field_count=len(columns), positions=positions, columns=columns,
+            field_count=len(columns), positions=positions, columns=columns, rows=rows,
         )
     first = _first_line(path, head)
     if not first:

@@ -146,7 +146,7 @@ def parquet_line(layout: InputFile) -> Column:
     return F.to_json(F.struct(*(F.col(f"record_{i}").alias(name) for i, (name, _) in enumerate(layout.columns))))
 
 
-def _parquet_rows(spark: SparkSession, sources: list[InputFile], spread: bool = True) -> DataFrame:
+def _parquet_rows(spark: SparkSession, sources: list[InputFile]) -> DataFrame:
     """Parquet rows in the shape _split_fields gives CSV lines: text_<column> is null where
     typed_<column> (_typed_value) holds the value, and record_<i> are the columns as read."""
     layout = sources[0]
@@ -171,7 +171,7 @@ def _parquet_rows(spark: SparkSession, sources: list[InputFile], spread: bool = 
         *(text(name, i).alias(f"text_{name}") for name, i in layout.positions.items()),
         *(value.alias(f"typed_{name}") for name, value in typed.items() if value is not None),
     )
-    return spread_partitions(spark, rows, sources) if spread else rows
+    return spread_partitions(spark, rows, sources)
 
 
 def _blank_to_null(column: Column) -> Column:
@@ -278,11 +278,10 @@ def _by_layout(sources: list[InputFile]) -> list[list[InputFile]]:
 
 
 def classify_lines(spark: SparkSession, sources: list[InputFile]) -> DataFrame:
-    """Every physical line (or Parquet row), only decoded and classified (data/header/blank): a cheap
+    """Every physical line of text files, only decoded and classified (data/header/blank): a cheap
     first pass that finds empty or corrupt files before anything is written."""
     return _union([
-        (_parquet_rows(spark, group, spread=False) if group[0].is_parquet else _decoded_lines(spark, group, spread=False))
-        .select("source_file", "line_kind", "is_latin1")
+        _decoded_lines(spark, group, spread=False).select("source_file", "line_kind", "is_latin1")
         for group in _by_layout(sources)
     ])
 

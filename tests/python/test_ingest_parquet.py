@@ -72,6 +72,7 @@ def test_typed_values_follow_the_csv_rules(spark, tmp_path):
     result = ingest(spark, [pandas_like(tmp_path / "lines.parquet")])
     rows = {r["invoice_no"]: r for r in spark.table("raw.online_retail_lines").collect()}
     assert (result.rows_loaded, result.rows_rejected) == (4, 1)
+    assert result.files[0].lines == 5  # from the footer: every Parquet row is a data line
     assert str(rows["536365"]["unit_price"]) == "2.5500" and rows["536365"]["customer_id"] == "17850"
     assert rows["536366"]["customer_id"] is None  # NaN is pandas' missing value
     assert rows["536368"]["customer_id"] is None
