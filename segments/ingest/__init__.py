@@ -146,9 +146,10 @@ def corrupt_input_error(exc: Exception, sources: list[InputFile]) -> UserError |
 def ingest(spark: SparkSession, inputs: CheckedInputs | list[Path]) -> IngestResult:
     """Load the files into the raw tables, replacing what an earlier ingest left there.
 
-    Two passes over the input: a cheap one that decodes and counts lines (an empty or corrupt file
+    Two passes over a text input: a cheap one that decodes and counts lines (an empty or corrupt file
     fails here, before the previous ingest is replaced), then one that parses every data line and
-    writes it, parsed or rejected, in a single job. Nothing is cached, whatever the input size.
+    writes it, parsed or rejected, in a single job. A Parquet file is counted from its footer, which
+    inspect_file has read. Nothing is cached, whatever the input size.
     """
     checked = inputs if isinstance(inputs, CheckedInputs) else check_inputs(inputs)
     sources, reports = checked.sources, checked.reports

@@ -140,7 +140,7 @@ def _typed_value(column: Column, name: str, kind: str) -> Column | None:
     return None
 
 
-def parquet_line(layout: InputFile) -> Column:
+def _parquet_line(layout: InputFile) -> Column:
     """A Parquet row as JSON: the raw_line a rejected row keeps. Built from the record_<i> columns of
     _parquet_rows, inside the reject branch, so that accepted rows never pay for to_json."""
     return F.to_json(F.struct(*(F.col(f"record_{i}").alias(name) for i, (name, _) in enumerate(layout.columns))))
@@ -289,7 +289,7 @@ def classify_lines(spark: SparkSession, sources: list[InputFile]) -> DataFrame:
 def parse_files(spark: SparkSession, sources: list[InputFile]) -> DataFrame:
     """Every physical line of every file, classified (data/header/blank) and parsed or rejected."""
     return _union([
-        _typed(_parquet_rows(spark, group), group[0].field_count, parquet_line(group[0])) if group[0].is_parquet
+        _typed(_parquet_rows(spark, group), group[0].field_count, _parquet_line(group[0])) if group[0].is_parquet
         else _typed(_split_fields(_decoded_lines(spark, group), group[0]), group[0].field_count, F.col("line"))
         for group in _by_layout(sources)
     ])
