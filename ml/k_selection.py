@@ -4,6 +4,10 @@
 gives a candidate; of the elbow and its two neighbours, the k with the highest silhouette wins (ties:
 the smaller k). Without a detectable elbow, the k with the highest silhouette wins.
 
+The fits run K_SEARCH_THREADS at a time: at a few thousand customers a fit is mostly Spark job
+scheduling and driver work (about 1.5 s each, the cores half idle), and the fits are independent,
+with the same results in any order (each is seeded).
+
 Silhouette is quadratic in the rows it scores, so above SILHOUETTE_SAMPLE_ROWS customers it is
 computed on a deterministic sample of about that many rows (Bernoulli sample with the run's seed).
 WCSS always covers every customer.
@@ -12,6 +16,7 @@ WCSS always covers every customer.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
@@ -23,6 +28,7 @@ from pyspark.sql import DataFrame
 from ml.features import FEATURES
 
 SILHOUETTE_SAMPLE_ROWS = 50_000
+K_SEARCH_THREADS = 3
 
 
 @dataclass(frozen=True)
@@ -46,22 +52,29 @@ def silhouette_sample(features: DataFrame, rows: int, seed: int) -> DataFrame:
 
 def evaluate_k(
     features: DataFrame, rows: int, ks: list[int], seed: int, say: Callable[[str], None] = lambda _: None,
+    threads: int = K_SEARCH_THREADS,
 ) -> tuple[list[KResult], dict[int, KMeansModel]]:
-    """Fit every k on the (cached) scaled features of `rows` customers; WCSS on all rows,
-    silhouette on the sample."""
+    """Fit every k on the (cached) scaled features of `rows` customers, `threads` fits at a time;
+    WCSS on all rows, silhouette on the sample."""
     sample = silhouette_sample(features, rows, seed).cache()
-    evaluator = ClusteringEvaluator(featuresCol=FEATURES, predictionCol="cluster_id",
-                                    metricName="silhouette", distanceMeasure="squaredEuclidean")
+
+    def fit(k: int) -> tuple[KResult, KMeansModel]:
+        started = time.monotonic()
+        model = kmeans(k, seed).fit(features)
+        evaluator = ClusteringEvaluator(featuresCol=FEATURES, predictionCol="cluster_id",
+                                        metricName="silhouette", distanceMeasure="squaredEuclidean")
+        silhouette = evaluator.evaluate(model.transform(sample))
+        return KResult(k, model.summary.trainingCost, silhouette, time.monotonic() - started), model
+
     results, models = [], {}
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="k-search")
     try:
-        for k in ks:
-            started = time.monotonic()
-            model = kmeans(k, seed).fit(features)
-            silhouette = evaluator.evaluate(model.transform(sample))
-            results.append(KResult(k, model.summary.trainingCost, silhouette, time.monotonic() - started))
-            models[k] = model
-            say(f"      k={k:<3} WCSS {model.summary.trainingCost:>12,.1f}   silhouette {silhouette:.4f}")
+        for result, model in pool.map(fit, ks):  # in k order, each as soon as it and those before are done
+            results.append(result)
+            models[result.k] = model
+            say(f"      k={result.k:<3} WCSS {result.wcss:>12,.1f}   silhouette {result.silhouette:.4f}")
     finally:
+        pool.shutdown(cancel_futures=True)  # after an error or Ctrl-C, no fit that has not started
         sample.unpersist()
     return results, models
 

@@ -124,3 +124,21 @@ def test_too_few_customers_for_the_k_range_is_a_clear_error(spark, settings, pla
 def test_invalid_options_are_refused(options, message):
     with pytest.raises(UserError, match=message):
         options.check()
+
+
+def test_k_fits_in_parallel_give_the_results_of_one_at_a_time(spark, planted):
+    from ml.features import FEATURES, feature_pipeline
+    from ml.k_selection import evaluate_k
+
+    rfm = spark.table(planted)
+    features = feature_pipeline().fit(rfm).transform(rfm).select("customer_id", FEATURES).cache()
+    rows = features.count()
+    said: list[str] = []
+    try:
+        alone, _ = evaluate_k(features, rows, [2, 3, 4, 5], seed=42, threads=1)
+        parallel, models = evaluate_k(features, rows, [2, 3, 4, 5], seed=42, say=said.append, threads=3)
+    finally:
+        features.unpersist()
+    assert [(r.k, r.wcss, r.silhouette) for r in parallel] == [(r.k, r.wcss, r.silhouette) for r in alone]
+    assert sorted(models) == [2, 3, 4, 5]
+    assert [line.split()[0] for line in said] == ["k=2", "k=3", "k=4", "k=5"]  # progress in k order
