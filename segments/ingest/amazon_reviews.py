@@ -28,7 +28,8 @@ from pyspark.sql import types as T
 
 from segments.errors import UserError
 from segments.ingest import (
-    RAW_DATABASE, CheckedInputs, IngestResult, check_inputs, count_outcomes, corrupt_input_error, write_file_reports,
+    RAW_DATABASE, CheckedInputs, IngestResult, check_inputs, count_outcomes, corrupt_input_error,
+    raw_database_created_meanwhile, write_file_reports,
 )
 from segments.ingest.inputs import GZIP_MAGIC, PARQUET_MAGIC, InputFile, check_container, sha256_of
 from segments.ingest.online_retail import source_file_column, spread_partitions
@@ -270,12 +271,12 @@ def ingest_amazon_reviews(spark: SparkSession, reviews: CheckedInputs, items: Ch
     """Load reviews and item metadata into their raw tables, replacing the previous ingest."""
     ingest_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     checked = {REVIEWS.name: reviews, ITEMS.name: items}
-    for dataset in DATASETS:
-        try:
-            _count_lines(spark, checked[dataset.name])
-        except (Py4JJavaError, PySparkException) as exc:
-            raise (corrupt_input_error(exc, checked[dataset.name].sources) or exc) from exc
-    spark.sql(f"create database if not exists {RAW_DATABASE}")
+    with raw_database_created_meanwhile(spark):
+        for dataset in DATASETS:
+            try:
+                _count_lines(spark, checked[dataset.name])
+            except (Py4JJavaError, PySparkException) as exc:
+                raise (corrupt_input_error(exc, checked[dataset.name].sources) or exc) from exc
     results: dict[str, IngestResult] = {}
     for dataset in DATASETS:
         inputs = checked[dataset.name]
