@@ -4,9 +4,11 @@
 gives a candidate; of the elbow and its two neighbours, the k with the highest silhouette wins (ties:
 the smaller k). Without a detectable elbow, the k with the highest silhouette wins.
 
-The fits run K_SEARCH_THREADS at a time: at a few thousand customers a fit is mostly Spark job
-scheduling and driver work (about 1.5 s each, the cores half idle), and the fits are independent,
-with the same results in any order (each is seeded).
+In an embedded session the fits run K_SEARCH_THREADS at a time: at a few thousand customers a fit
+is mostly Spark job scheduling and driver work (about 1.5 s each, the cores half idle), and the fits
+are independent, with the same results in any order (each is seeded). Over Spark Connect they run
+one at a time: with fits in threads, a model's server-side cache entry outlived
+ml/connect_release.py's block and its finalizer later deadlocked the client (seen in CI).
 
 Silhouette is quadratic in the rows it scores, so above SILHOUETTE_SAMPLE_ROWS customers it is
 computed on a deterministic sample of about that many rows (Bernoulli sample with the run's seed).
@@ -26,6 +28,7 @@ from pyspark.ml.evaluation import ClusteringEvaluator
 from pyspark.sql import DataFrame
 
 from ml.features import FEATURES
+from segments.spark.session import is_connect
 
 SILHOUETTE_SAMPLE_ROWS = 50_000
 K_SEARCH_THREADS = 3
@@ -52,10 +55,13 @@ def silhouette_sample(features: DataFrame, rows: int, seed: int) -> DataFrame:
 
 def evaluate_k(
     features: DataFrame, rows: int, ks: list[int], seed: int, say: Callable[[str], None] = lambda _: None,
-    threads: int = K_SEARCH_THREADS,
+    threads: int | None = None,
 ) -> tuple[list[KResult], dict[int, KMeansModel]]:
-    """Fit every k on the (cached) scaled features of `rows` customers, `threads` fits at a time;
-    WCSS on all rows, silhouette on the sample."""
+    """Fit every k on the (cached) scaled features of `rows` customers, `threads` fits at a time
+    (default: K_SEARCH_THREADS embedded, 1 over Spark Connect); WCSS on all rows, silhouette on the
+    sample."""
+    if threads is None:
+        threads = 1 if is_connect(features.sparkSession) else K_SEARCH_THREADS
     sample = silhouette_sample(features, rows, seed).cache()
 
     def fit(k: int) -> tuple[KResult, KMeansModel]:
@@ -67,14 +73,17 @@ def evaluate_k(
         return KResult(k, model.summary.trainingCost, silhouette, time.monotonic() - started), model
 
     results, models = [], {}
-    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="k-search")
+    # one at a time: in the calling thread, as Spark Connect needs it
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="k-search") if threads > 1 else None
     try:
-        for result, model in pool.map(fit, ks):  # in k order, each as soon as it and those before are done
+        # in k order, each as soon as it and those before are done
+        for result, model in (pool.map(fit, ks) if pool else map(fit, ks)):
             results.append(result)
             models[result.k] = model
             say(f"      k={result.k:<3} WCSS {result.wcss:>12,.1f}   silhouette {result.silhouette:.4f}")
     finally:
-        pool.shutdown(cancel_futures=True)  # after an error or Ctrl-C, no fit that has not started
+        if pool:
+            pool.shutdown(cancel_futures=True)  # after an error or Ctrl-C, no fit that has not started
         sample.unpersist()
     return results, models
 
