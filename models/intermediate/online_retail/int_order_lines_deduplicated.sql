@@ -1,8 +1,10 @@
 -- Rule 3, exact duplicates over the eight standardized columns (customer id as filled): keep one.
 -- The surviving line gets the key of fct_order_lines, a hash of those eight columns.
+-- Every line of the view int_order_lines_customer_filled comes through, so the lines rule 2
+-- removed are kept here with their reason (removed_order_lines reads them from this table). They
+-- have no customer id and every other line has one, so they never share a window with a kept line.
 with order_lines as (
     select * from {{ ref('int_order_lines_customer_filled') }}
-    where removal_reason is null
 ),
 
 numbered as (
@@ -33,7 +35,7 @@ final as (
         country,
         source_file,
         is_customer_id_filled,
-        case when copy_number > 1 then 'duplicate' end as removal_reason
+        coalesce(removal_reason, case when copy_number > 1 then 'duplicate' end) as removal_reason
     from numbered
 )
 
