@@ -3,7 +3,7 @@
 -- A view: int_order_lines_deduplicated reads it in the same query, and its window over the
 -- invoice leaves the lines partitioned by invoice_no, which is all de-duplication's window
 -- needs: the lines are shuffled once for both rules, and not written out in between (50M lines:
--- 150 s instead of 232 s for the two). That table keeps the lines removed here and tests them.
+-- 154-159 s instead of 214-228 s for the two). That table keeps the lines removed here and tests them.
 {{ config(materialized='view') }}
 
 with order_lines as (
