@@ -23,7 +23,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ml.connect_release import models_released_at_exit
-from ml.features import FEATURES, RFM_COLUMNS, feature_pipeline
+from ml.features import FEATURES, RFM_COLUMNS, canonical_layout, feature_pipeline
 from ml.k_selection import KResult, choose_k, evaluate_k
 from ml.labels import SEGMENT_NAMES, Centroid, name_clusters
 from ml.store import publish
@@ -123,10 +123,12 @@ def _fit_and_publish(
     seed = options.seed
     run_id = new_run_id()
     rfm = spark.table(source)
-    features_model = feature_pipeline().fit(rfm)
-    features = features_model.transform(rfm).select("customer_id", FEATURES).cache()
+    customers = rfm.count()
+    canonical = canonical_layout(rfm, customers)
+    features_model = feature_pipeline().fit(canonical)
+    features = features_model.transform(canonical).select("customer_id", FEATURES).cache()
     try:
-        customers = features.count()
+        features.count()  # fills the cache before the k search's fits read it in parallel
         if customers <= options.k_max:
             raise UserError(
                 f"{source} has {customers} customers: too few for k up to {options.k_max}",

@@ -91,6 +91,27 @@ def test_same_seed_same_labels_other_seed_same_customers(spark, settings, plante
     assert same / len(before) >= 0.99
 
 
+def test_the_same_customers_in_another_layout_get_the_same_clusters(spark, settings):
+    # Customers without cluster structure, so K-Means ends where its start puts it; the start follows
+    # the input's partitions and row order unless the fit puts the rows in a layout of its own.
+    spark.sql("create database if not exists test_ml")
+    shapeless = spark.range(3000).select(
+        F.format_string("c%05d", "id").alias("customer_id"),
+        (F.rand(1) * 365).cast("int").alias("recency_days"),
+        (F.rand(2) * 40 + 1).cast("int").alias("frequency"),
+        F.round(F.rand(3) * 5000, 2).alias("monetary"),
+    )
+    shapeless.coalesce(1).write.mode("overwrite").saveAsTable("test_ml.shapeless_one_file")
+    shapeless.repartition(5, "monetary").write.mode("overwrite").saveAsTable("test_ml.shapeless_five_files")
+    clusters = []
+    for table in ("test_ml.shapeless_one_file", "test_ml.shapeless_five_files"):
+        segment_customers(spark, settings.models_dir, SegmentationOptions(k=6, k_min=5, k_max=6), source=table)
+        clusters.append({r["customer_id"]: (r["cluster_id"], r["distance_to_centroid"])
+                         for r in spark.table("ml.ml_customer_clusters").collect()})
+    assert len(clusters[0]) == 3000
+    assert clusters[0] == clusters[1]
+
+
 def test_the_saved_model_scores_like_the_fitted_one(spark, settings, planted):
     fitted = segment_customers(spark, settings.models_dir, SegmentationOptions(k=4, k_max=5), source=planted)
     expected = {r["customer_id"]: (r["segment"], r["distance_to_centroid"])
