@@ -489,9 +489,21 @@ def _holds_state_folder(args: argparse.Namespace) -> bool:
     return getattr(args, "target", "local") == "local" and not getattr(args, "stop", False)
 
 
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """parse_args, with a hint when an input file was given without --data (`segments run x.csv`)."""
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        words = [word for word in unknown  # what looks like a file, not the value of a mistyped option
+                 if not word.startswith("-") and ("/" in word or "." in word or Path(word).exists())]
+        hint = (f"\ninput files are named with --data: segments {args.command} --data {words[0]}"
+                if words and hasattr(args, "data") else "")
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, argv)
     handler: Callable[[argparse.Namespace, Settings], int] | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

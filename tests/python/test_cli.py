@@ -30,6 +30,21 @@ def test_a_malformed_var_is_a_usage_error(capsys):
     assert "expected KEY=VALUE" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("argv", "hint"), [
+    (["ingest", "sales.csv"], "input files are named with --data: segments ingest --data sales.csv"),
+    (["run", "--k", "4", "a.parquet", "b.parquet"], "segments run --data a.parquet"),
+    (["run", "--kk", "4"], None),  # a mistyped option: argparse's message alone
+    (["check", "sales.csv"], None),  # check reads no input files
+])
+def test_an_unknown_argument_is_a_usage_error_with_a_hint_for_input_files(argv, hint, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments:" in err
+    assert (hint in err) if hint else ("--data" not in err)
+
+
 def test_vars_are_parsed_as_yaml_values():
     args = build_parser().parse_args(["run", "--var", "iqr_multiplier=3", "--var", "iqr_capped_columns=[quantity]"])
     assert dict(args.var) == {"iqr_multiplier": 3, "iqr_capped_columns": ["quantity"]}
