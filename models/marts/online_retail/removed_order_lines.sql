@@ -1,16 +1,21 @@
 -- Every line a cleaning rule removed, with the reason and the rule. Together with fct_order_lines
 -- and the ingest rejects this accounts for every data line of the input.
 -- int_order_lines_deduplicated holds the lines of rule 2 too (int_order_lines_customer_filled is
--- a view read in the same query).
-{%- set steps = [
-    ('int_order_lines_deduplicated', "case removal_reason when 'missing_customer_id' then 2 else 3 end"),
-    ('int_order_lines_prices_imputed', 5),
-    ('int_order_lines_cancellations_matched', 6),
+-- a view read in the same query). The rule's number comes from the seed row_outcome_reasons,
+-- which numbers every reason.
+{%- set removing_models = [
+    'int_order_lines_deduplicated',
+    'int_order_lines_prices_imputed',
+    'int_order_lines_cancellations_matched',
 ] %}
 
-with
-{%- for model, rule in steps %}
-removed_by_{{ model }} as (
+with reasons as (
+    select reason, rule_order from {{ ref('row_outcome_reasons') }}
+    where data_source = 'online_retail' and outcome = 'removed'
+),
+
+removed as (
+    {%- for model in removing_models %}
     select
         invoice_no,
         stock_code,
@@ -21,18 +26,17 @@ removed_by_{{ model }} as (
         customer_id,
         country,
         source_file,
-        removal_reason,
-        {{ rule }} as rule_order
+        removal_reason
     from {{ ref(model) }}
     where removal_reason is not null
-),
-{%- endfor %}
-
-removed as (
-    {%- for model, rule in steps %}
-    select * from removed_by_{{ model }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 )
 
-select * from removed
+-- a left join: a reason missing from the seed keeps its line (and fails the relationships test)
+select /*+ broadcast(reasons) */
+    removed.*,
+    reasons.rule_order
+from removed
+left join reasons
+    on removed.removal_reason = reasons.reason
