@@ -1,5 +1,8 @@
 -- The inventory view: per merchandise product, units sold and cancelled, revenue, customers and
 -- the cancellation rate (cancelled units / sold units), from the clean fact.
+-- Customers come from dim_products: whether a line is merchandise depends on its stock code alone
+-- (rule 4), so a product's customers are the same over its merchandise lines as over all its lines,
+-- and a second count(distinct) over the fact (a shuffle of every customer x product) is saved.
 with order_lines as (
     select * from {{ ref('fct_order_lines') }}
     where is_merchandise
@@ -15,7 +18,6 @@ per_product as (
         cast(sum(case when is_purchase then quantity else 0 end) as decimal(18, 2)) as units_sold,
         cast(-sum(case when is_cancellation then quantity else 0 end) as decimal(18, 2)) as units_cancelled,
         cast(sum(line_amount) as decimal(18, 2)) as revenue,
-        count(distinct customer_id) as customers,
         count(case when is_purchase then 1 end) as purchase_lines,
         count(case when is_cancellation then 1 end) as cancellation_lines
     from order_lines
@@ -29,7 +31,7 @@ final as (
         per_product.units_sold,
         per_product.units_cancelled,
         per_product.revenue,
-        per_product.customers,
+        products.customers,
         per_product.purchase_lines,
         per_product.cancellation_lines,
         round(per_product.units_cancelled / nullif(per_product.units_sold, 0), 4) as cancellation_rate
