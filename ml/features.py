@@ -28,7 +28,7 @@ def feature_pipeline() -> Pipeline:
 
 
 # Customers per partition of the canonical layout below: a few partitions at 50 M lines (400,000
-# customers), enough for both cores of the k search, and one for the real file's 4,338.
+# customers), enough for both cores of the k search, and one for the real file's 4,335.
 CUSTOMERS_PER_PARTITION = 100_000
 
 
