@@ -124,16 +124,16 @@ def _fit_and_publish(
     run_id = new_run_id()
     rfm = spark.table(source)
     customers = rfm.count()
+    if customers <= options.k_max:
+        raise UserError(
+            f"{source} has {customers} customers: too few for k up to {options.k_max}",
+            f"Use --k-max {max(2, customers - 1)} or fewer (and --k within it), or give more data",
+        )
     canonical = canonical_layout(rfm, customers)
     features_model = feature_pipeline().fit(canonical)
     features = features_model.transform(canonical).select("customer_id", FEATURES).cache()
     try:
         features.count()  # fills the cache before the k search's fits read it in parallel
-        if customers <= options.k_max:
-            raise UserError(
-                f"{source} has {customers} customers: too few for k up to {options.k_max}",
-                f"Use --k-max {max(2, customers - 1)} or fewer (and --k within it), or give more data",
-            )
         results, models = evaluate_k(features, customers, list(range(options.k_min, options.k_max + 1)), seed, say)
         chosen = choose_k(results) if options.k == "auto" else int(options.k)
         kmeans_model = models[chosen]
