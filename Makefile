@@ -8,7 +8,9 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: install demo test test-fast bench constraints clean
 
+# The class archive (segments/spark/class_archive.py) is recorded once per JDK and pyspark version.
 install: $(INSTALLED)
+	@$(BIN)/python -m segments.spark.class_archive
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || \

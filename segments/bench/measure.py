@@ -93,6 +93,7 @@ def run_measured(data: list[Path], event_log: Path, source: str = "online_retail
         "rows_kept": result.summary.total("kept"),
         "customers": result.summary.customers,
         "seconds": {stage: seconds.get(stage, 0.0) for stage in STAGES} | {"total": total},
+        "windows": windows,  # each stage's start and end (epoch seconds), to line up with other logs
         "dbt_layers": {name: build.layer_seconds for name, build in zip(("dbt_build", "dbt_segments"), result.builds)},
         "python_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "jvm_peak_rss_mb": jvm_rss,

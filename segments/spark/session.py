@@ -11,18 +11,24 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from pathlib import Path
 
 from pyspark.sql import SparkSession
 
 from segments.errors import UserError
 from segments.settings import Settings
 from segments.serve.endpoints import CONNECT_HOST, Endpoints, port_open
+from segments.spark.class_archive import driver_java_option
 from segments.spark.profile import spark_conf
 
+DRIVER_JAVA_OPTIONS = "spark.driver.extraJavaOptions"
 
-def embedded_session(settings: Settings, extra_conf: dict[str, str] | None = None) -> SparkSession:
+
+def embedded_session(settings: Settings, extra_conf: dict[str, str] | None = None,
+                     record_classes_to: Path | None = None) -> SparkSession:
     """Start (or reuse) the in-process SparkSession with Hive support on the state folder; `extra_conf`
-    adds to (or overrides) the profile's settings, e.g. the event log of a benchmark."""
+    adds to (or overrides) the profile's settings, e.g. the event log of a benchmark. The driver maps
+    the install's class archive, or records one to `record_classes_to` (segments/spark/class_archive.py)."""
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
@@ -31,8 +37,12 @@ def embedded_session(settings: Settings, extra_conf: dict[str, str] | None = Non
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
     # Python workers (the data generator) run this interpreter, with this environment's packages
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    conf = spark_conf(settings.project_dir) | (extra_conf or {})
+    archive_option = driver_java_option(record_classes_to)
+    if archive_option:
+        conf[DRIVER_JAVA_OPTIONS] = f"{conf.get(DRIVER_JAVA_OPTIONS, '')} {archive_option}".strip()
     builder = SparkSession.builder.enableHiveSupport()
-    for key, value in (spark_conf(settings.project_dir) | (extra_conf or {})).items():
+    for key, value in conf.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
 
