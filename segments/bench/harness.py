@@ -24,6 +24,7 @@ from segments.bench.measure import STAGES
 from segments.errors import UserError
 from segments.generate.amazon_reviews import MEAN_REVIEWS_PER_USER
 from segments.settings import Settings
+from segments.spark.class_archive import driver_java_option
 from segments.spark.sizing import SHUFFLE_PARTITIONS_ENV, shuffle_partitions
 
 DEFAULT_SIZES: tuple[int | None, ...] = (None, 5_000_000, 50_000_000)  # None: the bundled real file
@@ -126,7 +127,8 @@ def run_bench(settings: Settings, options: BenchOptions, say: Callable[[str], No
         say(f"  {label}: {result['data_lines']:,} lines in {total:.1f} s")
     report = {"machine": machine(), "source": options.source, "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
               "spark": {"driver_memory": os.environ.get("SEGMENTS_DRIVER_MEMORY", "profile default"),
-                        "shuffle_partitions": os.environ.get(SHUFFLE_PARTITIONS_ENV, "one per million lines, at least 8")},
+                        "shuffle_partitions": os.environ.get(SHUFFLE_PARTITIONS_ENV, "one per million lines, at least 8"),
+                        "class_archive": driver_java_option() or "none"},
               "runs": runs}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))

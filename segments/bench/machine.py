@@ -6,6 +6,8 @@ import os
 import platform
 from pathlib import Path
 
+from segments.spark.class_archive import jdk_build
+
 
 def machine() -> dict[str, object]:
     cpu = next(
@@ -16,4 +18,4 @@ def machine() -> dict[str, object]:
         int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
     )
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(memory_kb / 2**20, 1),
-            "python": platform.python_version(), "os": platform.platform()}
+            "python": platform.python_version(), "java": jdk_build(), "os": platform.platform()}

@@ -30,7 +30,7 @@ SWITCH_ENV = "SEGMENTS_CLASS_ARCHIVE"
 SAMPLE_LINES = 3000  # of the bundled file: enough customers for a k search of 2..4
 
 
-def _jdk_build() -> str:
+def jdk_build() -> str:
     """The JDK build of the `java` on PATH, from its `release` file (or its path, without one)."""
     java = shutil.which("java")
     if java is None:
@@ -48,7 +48,7 @@ def archive_path() -> Path:
     """Where this install's archive is (or would be): in the Python environment, next to pyspark."""
     import pyspark
 
-    build = f"{_jdk_build()} pyspark {pyspark.__version__}"
+    build = f"{jdk_build()} pyspark {pyspark.__version__}"
     digest = hashlib.sha256(build.encode()).hexdigest()[:12]
     return Path(sys.prefix) / "share" / "segments" / f"spark-classes-{digest}.jsa"
 
@@ -87,8 +87,10 @@ def record(say=print) -> Path:
         say(f"Spark class archive: {target} (recorded already)")
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob("spark-classes-*.jsa"):  # another JDK's or pyspark's: unused
+        stale.unlink()
     started = time.monotonic()
-    say(f"Recording the classes Spark loads, for faster starts (about a minute): {target}")
+    say(f"Recording the classes Spark loads, for faster starts (about two minutes): {target}")
     with tempfile.TemporaryDirectory(prefix="segments-class-archive-") as folder:
         project_dir = find_project_dir()
         settings = Settings(project_dir=project_dir, state_dir=Path(folder) / "state")
@@ -105,8 +107,11 @@ def record(say=print) -> Path:
         try:
             run_pipeline(settings, [sample], segmentation=SegmentationOptions(k=3, k_max=4),
                          progress=Progress(steps=STEPS, stream=io.StringIO()))
-        finally:
-            stop_embedded_session()  # the JVM writes the archive as it exits
+        except BaseException:
+            stop_embedded_session()
+            partial.unlink(missing_ok=True)  # a failed run's classes are not all there
+            raise
+        stop_embedded_session()  # the JVM writes the archive as it exits
     if not partial.is_file():
         raise RuntimeError(f"the JVM exited without writing {partial}")
     partial.replace(target)
