@@ -3,8 +3,9 @@
 A run on the real file loads about 30,000 classes; loading, verifying and linking them took about
 22 s of thread time in a measured run, on 2 cores. HotSpot can map classes it archived from an
 earlier run instead (AppCDS: `-XX:ArchiveClassesAtExit` records, `-XX:SharedArchiveFile` maps). With
-the archive, Spark starts in 2.6-3.3 s instead of 4.1-5.6, `segments report` takes 14-15 s instead
-of 19-21, and the real file end to end ran a median 6.6 s faster over seven alternated pairs.
+the archive, Spark starts in 2.6-3.3 s instead of 4.1-5.6 and `segments report` takes 14-15 s
+instead of 19-21; the real file end to end ran a median 1.8 s faster over five alternated pairs,
+within the machine's noise.
 
 `make install` records the archive with a short pipeline run on the first lines of the bundled file
 (`python -m segments.spark.class_archive`); every embedded session afterwards maps it. The file is
@@ -45,7 +46,7 @@ def jdk_build() -> str:
 
 
 def archive_path() -> Path:
-    """Where this install's archive is (or would be): in the Python environment, next to pyspark."""
+    """Where this install's archive is (or would be): in the Python environment (share/segments)."""
     import pyspark
 
     build = f"{jdk_build()} pyspark {pyspark.__version__}"
