@@ -149,7 +149,7 @@ def markdown(report: dict) -> str:
     info = report["machine"]
     lines = [f"{report.get('source', 'online_retail')}: measured {report['measured_at']} on {info['cores']} cores ({info['cpu']}), {info['memory_gb']} GB, "
              f"Python {info['python']}; seconds per stage, one cold run per size.", ""]
-    header = ["size", "lines", *STAGES, "all checks", "total", "lines/s", "µs/line", "JVM peak RSS MB",
+    header = ["size", "lines", *STAGES, "all checks", "total", "CPU s", "cores busy", "lines/s", "µs/line", "JVM peak RSS MB",
               "JVM heap peak MB", "Python peak MB", "shuffle partitions", "shuffle write MB", "shuffle read MB", "spill MB"]
     lines += [_row(header), _row(["---"] * len(header))]
     for run in report["runs"]:
@@ -157,6 +157,7 @@ def markdown(report: dict) -> str:
         lines.append(_row([
             run["size"], f"{run['data_lines']:,}", *(f"{seconds[s]:.1f}" for s in STAGES),
             f"{sum(seconds[c] for c in CHECKS):.1f}", f"{seconds['total']:.1f}",
+            f"{run['cpu_seconds']['total']:.1f}", f"{run['cores_busy']:.2f}",
             f"{run['lines_per_second']:,.0f}", f"{run['microseconds_per_line']:.1f}",
             f"{run['jvm_peak_rss_mb']:,.0f}", f"{run['jvm_heap_peak_mb']:,.0f}", f"{run['python_peak_rss_mb']:,.0f}",
             run.get("shuffle_partitions", "-"), f"{run['shuffle_write_mb']:,.0f}", f"{run['shuffle_read_mb']:,.0f}", f"{run['spill_disk_mb']:,.0f}",

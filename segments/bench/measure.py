@@ -28,6 +28,17 @@ def _jvm_peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time a running process has used so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def event_log_metrics(folder: Path, windows: dict[str, tuple[float, float]]) -> dict[str, object]:
     """Shuffle bytes written and read, spills, tasks and the JVM heap peak, from Spark's event log."""
     per_stage = {stage: {"shuffle_write_mb": 0.0, "shuffle_read_mb": 0.0, "tasks": 0} for stage in windows}
@@ -73,7 +84,7 @@ def run_measured(data: list[Path], event_log: Path, source: str = "online_retail
     event_log.mkdir(parents=True, exist_ok=True)
     progress = Progress(steps=STEPS)
     with hold_state_folder(settings, command="segments bench"):
-        started, wall_started = time.monotonic(), time.time()
+        started, wall_started, python_cpu_started = time.monotonic(), time.time(), _own_cpu_seconds()
         spark = embedded_session(settings, extra_conf={
             "spark.eventLog.enabled": "true",
             "spark.eventLog.dir": event_log.as_uri(),
@@ -84,7 +95,9 @@ def run_measured(data: list[Path], event_log: Path, source: str = "online_retail
         spark_seconds = time.monotonic() - started
         result = run_pipeline(settings, Inputs(data, source=source, meta=meta), progress=progress)
         total = time.monotonic() - started
-        jvm_rss = _jvm_peak_rss_mb(spark.sparkContext._gateway.proc.pid)
+        jvm_pid = spark.sparkContext._gateway.proc.pid
+        jvm_rss, jvm_cpu = _jvm_peak_rss_mb(jvm_pid), _cpu_seconds(jvm_pid)
+        python_cpu = _own_cpu_seconds() - python_cpu_started
         stop_embedded_session()  # completes the event log
     seconds = {**result.seconds, "spark": spark_seconds}
     windows = {**progress.windows, "spark": (wall_started, wall_started + spark_seconds)}
@@ -95,6 +108,9 @@ def run_measured(data: list[Path], event_log: Path, source: str = "online_retail
         "seconds": {stage: seconds.get(stage, 0.0) for stage in STAGES} | {"total": total},
         "windows": windows,  # each stage's start and end (epoch seconds), to line up with other logs
         "dbt_layers": {name: build.layer_seconds for name, build in zip(("dbt_build", "dbt_segments"), result.builds)},
+        # CPU time over wall time: how many cores the run kept busy (a 2-core machine saturates at 2)
+        "cpu_seconds": {"jvm": jvm_cpu, "python": python_cpu, "total": jvm_cpu + python_cpu},
+        "cores_busy": (jvm_cpu + python_cpu) / total,
         "python_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "jvm_peak_rss_mb": jvm_rss,
         **event_log_metrics(event_log, windows),

@@ -3,6 +3,8 @@ and the generated lines through ingest (Parquet and CSV alike) and the whole pip
 
 from __future__ import annotations
 
+import os
+
 import pyarrow.parquet as pq
 import pytest
 
@@ -107,5 +109,8 @@ def test_the_bench_harness_reports_every_stage_at_a_small_size(tmp_path):
     assert run["seconds"]["total"] >= 0.95 * sum(run["seconds"][stage] for stage in STAGES)
     assert run["jvm_peak_rss_mb"] > 500 and 0 < run["jvm_heap_peak_mb"] < run["jvm_peak_rss_mb"]
     assert run["python_peak_rss_mb"] > 50 and run["shuffle_write_mb"] > 0
+    cpu = run["cpu_seconds"]
+    assert cpu["jvm"] > 10 and cpu["python"] > 1 and cpu["total"] == cpu["jvm"] + cpu["python"]
+    assert 0.2 < run["cores_busy"] <= os.cpu_count()
     assert {"staging", "intermediate", "marts", "tests"} <= set(run["dbt_layers"]["dbt_build"])
     assert "| 200k | 200,000 |" in out.with_suffix(".md").read_text()
