@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ml.segmentation import SegmentationOptions, SegmentationResult, segment_customers
-from segments.dbt.runner import BuildReport, run_dbt
+from segments.dbt.runner import BuildReport, ParsedProject, run_dbt
 from segments.errors import UserError
 from segments.ingest import SOURCES, IngestResult, check_inputs, ingest
 from segments.progress import Progress
@@ -121,9 +121,10 @@ def run_pipeline(
         raise UserError("the source is chosen with --source, not --var data_source")
     variables = {**(variables or {}), "data_source": inputs.source}
     extra = [] if unit_tests else WITHOUT_UNIT_TESTS
+    parsed = ParsedProject(settings, target, variables)  # while Spark starts and the data loads
 
     def build(command: list[str]) -> BuildReport:
-        report = run_dbt(settings, command + extra, progress.say, target=target, variables=variables)
+        report = run_dbt(settings, command + extra, progress.say, target=target, variables=variables, parsed=parsed)
         progress.say(f"      {report.describe()}")
         return report
 

@@ -4,13 +4,15 @@ arithmetic, and proof that the dbt unit tests and data tests can fail."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import shutil
 
 import numpy as np
 import pytest
 
 from ml.segmentation import SegmentationOptions
-from segments.dbt.runner import DbtFailed, run_dbt
+from segments.dbt.runner import DbtFailed, ParsedProject, run_dbt
 from segments.errors import UserError
 from segments.export import export_segment
 from segments.pipeline import STEPS, run_pipeline
@@ -46,12 +48,22 @@ def bounds(values: list[float]) -> tuple[float, float]:
 
 
 @pytest.fixture(scope="module")
-def built(spark, settings, fixture_quality):
+def built_and_logged(spark, settings, fixture_quality):
+    """The pipeline's result and its part of dbt.log."""
+    dbt_log = settings.logs_dir / "dbt.log"
+    logged_before = dbt_log.stat().st_size if dbt_log.exists() else 0
     # The fixture has 5 customers: k up to 4.
     result = run_pipeline(settings, [SMALL], segmentation=SegmentationOptions(k=3, k_max=4),
                           progress=Progress(steps=STEPS, stream=io.StringIO()), unit_tests=True,
                           quality_config=fixture_quality)
-    return result
+    with open(dbt_log, encoding="utf-8") as handle:
+        handle.seek(logged_before)
+        return result, handle.read()
+
+
+@pytest.fixture(scope="module")
+def built(built_and_logged):
+    return built_and_logged[0]
 
 
 def test_build_runs_models_data_tests_and_unit_tests(built):
@@ -61,6 +73,27 @@ def test_build_runs_models_data_tests_and_unit_tests(built):
     assert clean.counts.get("test pass", 0) >= 69
     assert segments.counts.get("test pass", 0) >= 15
     assert segments.counts.get("model success", 0) == 4
+
+
+def test_both_builds_use_the_project_parsed_in_the_background(built_and_logged):
+    parse_lines = [line for line in built_and_logged[1].splitlines() if "partial parsing" in line]
+    assert parse_lines, "dbt logs whether it parses the project in full or in part"
+    assert all("[dbt-parse" in line for line in parse_lines), parse_lines  # not in the builds' thread
+
+
+def test_a_project_dbt_cannot_parse_fails_the_build_with_the_reason(settings, tmp_path, monkeypatch):
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))  # not the session's project's
+    broken = tmp_path / "project"
+    shutil.copytree(PROJECT_DIR, broken, ignore=shutil.ignore_patterns(
+        ".*", "data", "artifacts", "target", "logs"))
+    (broken / "models" / "staging" / "_staging__models.yml").write_text("models:\n  - name: [unclosed\n")
+    settings = dataclasses.replace(settings, project_dir=broken)
+    parsed = ParsedProject(settings, "local", None)
+    assert parsed.manifest() is None
+    with pytest.raises(DbtFailed, match="(?s)could not run: Parsing Error.*_staging__models.yml"):
+        run_dbt(settings, ["build"], lambda line: None, parsed=parsed)
+    with pytest.raises(ValueError, match="another target or other vars"):
+        run_dbt(settings, ["build"], lambda line: None, variables={"iqr_multiplier": 3}, parsed=parsed)
 
 
 def test_every_line_is_accounted_for(built, rows):
