@@ -32,6 +32,11 @@ RAW_DATABASE = "raw"
 LINES_TABLE = f"{RAW_DATABASE}.online_retail_lines"
 REJECTS_TABLE = f"{RAW_DATABASE}.online_retail_rejects"
 FILES_TABLE = f"{RAW_DATABASE}.ingested_files"
+# The raw line tables are read by the staging views only: written without Parquet's dictionary
+# encoding, which is most of the cost of writing them (hashing every value of every column), for
+# files about 1.5 times as large that read as fast. dbt_project.yml does the same for the
+# intermediate layer; the published tables keep Spark's defaults.
+PIPELINE_ONLY_PARQUET = {"parquet.enable.dictionary": "false"}
 CORRUPT_INPUT_SIGNS = ("Unexpected end of input stream", "Not in GZIP format", "EOFException", "invalid block type",
                        "ZipException", "is not a Parquet file", "CANNOT_READ_FILE_FOOTER")
 
@@ -190,7 +195,7 @@ def ingest(spark: SparkSession, inputs: CheckedInputs | list[Path]) -> IngestRes
             F.lit(ingest_id).alias("ingest_id"),
             F.current_timestamp().alias("ingested_at"),
         )
-        .write.mode("overwrite").format("parquet").saveAsTable(LINES_TABLE)
+        .write.mode("overwrite").format("parquet").options(**PIPELINE_ONLY_PARQUET).saveAsTable(LINES_TABLE)
     )
     spark.sql(
         f"create or replace view {REJECTS_TABLE} as "

@@ -28,8 +28,8 @@ from pyspark.sql import types as T
 
 from segments.errors import UserError
 from segments.ingest import (
-    RAW_DATABASE, CheckedInputs, IngestResult, check_inputs, count_outcomes, corrupt_input_error,
-    raw_database_created_meanwhile, write_file_reports,
+    PIPELINE_ONLY_PARQUET, RAW_DATABASE, CheckedInputs, IngestResult, check_inputs, count_outcomes,
+    corrupt_input_error, raw_database_created_meanwhile, write_file_reports,
 )
 from segments.ingest.inputs import GZIP_MAGIC, PARQUET_MAGIC, InputFile, check_container, sha256_of
 from segments.ingest.online_retail import source_file_column, spread_partitions
@@ -280,7 +280,8 @@ def ingest_amazon_reviews(spark: SparkSession, reviews: CheckedInputs, items: Ch
     results: dict[str, IngestResult] = {}
     for dataset in DATASETS:
         inputs = checked[dataset.name]
-        _rows(spark, dataset, inputs.sources, ingest_id).write.mode("overwrite").format("parquet").saveAsTable(dataset.table)
+        (_rows(spark, dataset, inputs.sources, ingest_id).write.mode("overwrite").format("parquet")
+         .options(**PIPELINE_ONLY_PARQUET).saveAsTable(dataset.table))
         rejects = count_outcomes(spark, inputs.reports, dataset.table)
         results[dataset.name] = IngestResult(ingest_id=ingest_id, files=inputs.reports, rejects_by_reason=rejects)
     write_file_reports(spark, ingest_id, reviews.reports + items.reports)

@@ -9,6 +9,7 @@ import io
 import shutil
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from ml.segmentation import SegmentationOptions
@@ -94,6 +95,28 @@ def test_a_project_dbt_cannot_parse_fails_the_build_with_the_reason(settings, tm
         run_dbt(settings, ["build"], lambda line: None, parsed=parsed)
     with pytest.raises(ValueError, match="another target or other vars"):
         run_dbt(settings, ["build"], lambda line: None, variables={"iqr_multiplier": 3}, parsed=parsed)
+
+
+def _column_encodings(spark, table: str) -> dict[str, set[str]]:
+    encodings: dict[str, set[str]] = {}
+    for uri in spark.table(table).inputFiles():
+        metadata = pq.ParquetFile(uri.removeprefix("file:")).metadata
+        for group in range(metadata.num_row_groups):
+            for i in range(metadata.num_columns):
+                column = metadata.row_group(group).column(i)
+                encodings.setdefault(column.path_in_schema, set()).update(column.encodings)
+    return encodings
+
+
+def test_only_the_published_tables_are_written_with_dictionary_encoding(built, spark):
+    for table in ("raw.online_retail_lines", "intermediate.int_order_lines_deduplicated",
+                  "intermediate.int_order_lines_cancellations_matched", "analytics.fct_order_lines"):
+        encodings = _column_encodings(spark, table)
+        dictionary_encoded = {name for name, used in encodings.items() if any("DICTIONARY" in e for e in used)}
+        if table.startswith("analytics."):
+            assert "country" in dictionary_encoded, (table, encodings)
+        else:
+            assert encodings and not dictionary_encoded, (table, encodings)
 
 
 def test_every_line_is_accounted_for(built, rows):
