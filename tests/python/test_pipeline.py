@@ -70,8 +70,8 @@ def built(built_and_logged):
 def test_build_runs_models_data_tests_and_unit_tests(built):
     clean, segments = built.builds
     assert clean.failures == [] and segments.failures == []
-    assert clean.counts.get("unit_test pass", 0) >= 14
-    assert clean.counts.get("test pass", 0) >= 69
+    assert clean.counts.get("unit_test pass", 0) >= 15
+    assert clean.counts.get("test pass", 0) >= 68
     assert segments.counts.get("test pass", 0) >= 15
     assert segments.counts.get("model success", 0) == 4
 

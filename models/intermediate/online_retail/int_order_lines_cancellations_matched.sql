@@ -3,15 +3,17 @@
 -- ones stay, as negative quantities; unmatched ones are removed.
 -- Window functions over customer x stock code instead of a self-join: a running maximum of earlier
 -- purchase quantities answers "is there an earlier line with quantity >= q" in one sort.
+-- Rule 5 is a view read here: the lines it removed stay in this table with their reason (for
+-- removed_order_lines) and take no part in the matching.
 with order_lines as (
     select * from {{ ref('int_order_lines_prices_imputed') }}
-    where removal_reason is null
 ),
 
 sequenced as (
     select
         *,
-        is_merchandise and not is_cancellation as is_purchase,
+        removal_reason is null and is_merchandise and is_cancellation as is_checked_cancellation,
+        removal_reason is null and is_merchandise and not is_cancellation as is_purchase,
         -- microseconds, so that "1 preceding" in the frames below means strictly earlier
         unix_micros(invoiced_at) as invoiced_micros
     from order_lines
@@ -35,11 +37,20 @@ with_history as (
 
 matched as (
     select
+        *,
+        is_checked_cancellation
+            and coalesce(largest_earlier_purchase_quantity >= abs(quantity), false) as is_matched_cancellation,
+        is_checked_cancellation and earlier_same_quantity_purchases > 0 as has_same_quantity_purchase
+    from with_history
+),
+
+final as (
+    select
         order_line_id,
         invoice_no,
         stock_code,
         description,
-        case when is_merchandise and is_cancellation then -abs(quantity) else quantity end as quantity,
+        case when is_checked_cancellation then -abs(quantity) else quantity end as quantity,
         invoiced_at,
         unit_price,
         original_unit_price,
@@ -52,21 +63,13 @@ matched as (
         is_cancellation,
         is_price_imputed,
         is_purchase,
-        is_merchandise and is_cancellation
-            and coalesce(largest_earlier_purchase_quantity >= abs(quantity), false) as is_matched_cancellation,
-        is_merchandise and is_cancellation
-            and earlier_same_quantity_purchases > 0 as has_same_quantity_purchase,
-        quantity as original_quantity
-    from with_history
-),
-
-final as (
-    select
-        *,
-        case
-            when is_merchandise and is_cancellation and not is_matched_cancellation
-                then 'unmatched_cancellation'
-        end as removal_reason
+        is_matched_cancellation,
+        has_same_quantity_purchase,
+        quantity as original_quantity,
+        coalesce(
+            removal_reason,
+            case when is_checked_cancellation and not is_matched_cancellation then 'unmatched_cancellation' end
+        ) as removal_reason
     from matched
 )
 

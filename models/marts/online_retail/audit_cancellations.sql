@@ -3,6 +3,8 @@
 -- Computed over the lines that reached rule 6 (after rules 2-5).
 with order_lines as (
     select * from {{ ref('int_order_lines_cancellations_matched') }}
+    -- the table also keeps the lines rule 5 removed
+    where removal_reason is null or removal_reason = 'unmatched_cancellation'
 ),
 
 figures as (

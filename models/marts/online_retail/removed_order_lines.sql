@@ -1,11 +1,11 @@
 -- Every line a cleaning rule removed, with the reason and the rule. Together with fct_order_lines
 -- and the ingest rejects this accounts for every data line of the input.
 -- int_order_lines_deduplicated holds the lines of rule 2 too (int_order_lines_customer_filled is
--- a view read in the same query). The rule's number comes from the seed row_outcome_reasons,
--- which numbers every reason.
+-- a view read in the same query), and int_order_lines_cancellations_matched those of rule 5 (the
+-- view int_order_lines_prices_imputed). The rule's number comes from the seed
+-- row_outcome_reasons, which numbers every reason.
 {%- set removing_models = [
     'int_order_lines_deduplicated',
-    'int_order_lines_prices_imputed',
     'int_order_lines_cancellations_matched',
 ] %}
 
