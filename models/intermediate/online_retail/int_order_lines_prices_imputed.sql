@@ -3,8 +3,10 @@
 -- line is removed, as is any line with a negative price.
 -- A view: int_order_lines_cancellations_matched reads it in the same query and keeps the lines
 -- removed here, with their reason, and carries the tests of this rule. The lines are not written
--- out once more between the two rules (5M lines: N s of CPU less).
+-- out once more between the two rules (5M lines: dbt build 121.0 and 123.7 s against 130.2 and
+-- 130.6 s, alternated).
 {{ config(materialized='view') }}
+
 with order_lines as (
     select * from {{ ref('int_order_lines_classified') }}
 ),
