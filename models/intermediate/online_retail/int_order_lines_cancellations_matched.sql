@@ -7,6 +7,11 @@
 -- removed_order_lines) and take no part in the matching.
 with order_lines as (
     select * from {{ ref('int_order_lines_prices_imputed') }}
+    -- the windows need a customer's lines of one stock code together; shuffled by customer alone,
+    -- every line of a customer lands in one partition, and so in one file of this table and of
+    -- fct_order_lines: the per-invoice and per-customer models after them then sum most of a
+    -- group within a task, and shuffle partial sums instead of lines
+    distribute by customer_id
 ),
 
 sequenced as (
