@@ -179,6 +179,9 @@ def test_rfm_arithmetic(built, rows):
 def test_cancellation_audit_figures(built, rows):
     figures = rows("analytics.audit_cancellations", "invoices")[0]
     assert (figures["cancellation_lines"], figures["matched_cancellation_lines"], figures["unmatched_cancellation_lines"]) == (3, 1, 2)
+    # invoices with a line that reached rule 6: not the rejected, customerless or rule-5-removed
+    # (A563185) ones; 536368 keeps its 22745 line after 90000X is removed
+    assert (figures["invoices"], figures["cancellation_invoices"]) == (12, 4)
 
 
 def test_unit_tests_fail_when_a_rule_changes(built, settings):
