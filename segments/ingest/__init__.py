@@ -34,8 +34,8 @@ REJECTS_TABLE = f"{RAW_DATABASE}.online_retail_rejects"
 FILES_TABLE = f"{RAW_DATABASE}.ingested_files"
 # The raw line tables are read by the pipeline only (the staging views, the raw checks): written
 # without Parquet's dictionary encoding, a third of the CPU of writing them (it hashes every value
-# of every column), for files about 1.5 times as large that read as fast. dbt_project.yml does the same for the
-# intermediate layer; the published tables keep Spark's defaults.
+# of every column), for files about 1.5 times as large that read as fast. dbt_project.yml does
+# the same for the intermediate layer; the published tables keep Spark's defaults.
 PIPELINE_ONLY_PARQUET = {"parquet.enable.dictionary": "false"}
 CORRUPT_INPUT_SIGNS = ("Unexpected end of input stream", "Not in GZIP format", "EOFException", "invalid block type",
                        "ZipException", "is not a Parquet file", "CANNOT_READ_FILE_FOOTER")
