@@ -3,6 +3,7 @@ dashboard -> summary, with the Great Expectations checkpoints of each layer betw
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,10 @@ from segments.errors import UserError
 from segments.ingest import SOURCES, IngestResult, check_inputs, ingest
 from segments.progress import Progress
 from segments.quality import LayerReport, QualityChecker, load_quality_config
-from segments.report import write_dashboard
+from segments.report import render_dashboard, save_dashboard
 from segments.serve.endpoints import Endpoints, port_open
 from segments.settings import Settings
-from segments.spark.session import open_session
+from segments.spark.session import is_connect, open_session
 from segments.spark.sizing import shuffle_partitions_sized_to
 from segments.summary import RunSummary, read_summary
 
@@ -156,10 +157,15 @@ def run_pipeline(
             f"{name} {segmented.sizes.get(name, 0):,}" for name in segmented.names.values()))
     with progress.step("dbt_segments", "dbt build: customer segments, summary, history, transitions"):
         segments_build = build(SEGMENTS_BUILD)
-    check("check_segments", ["segments"])
-    with progress.step("report", "Dashboard (offline HTML)"):
-        dashboard = write_dashboard(spark, settings.dashboard_file)
-        progress.say(f"      {dashboard}")
+    # The dashboard's queries and charts only read the published tables: in an embedded session they
+    # run while the segments are checked (both cores busy instead of one), and the page is written
+    # only once the checks have passed. Over Spark Connect the steps run one after the other.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard") as pool:
+        page = None if is_connect(spark) else pool.submit(render_dashboard, spark)
+        check("check_segments", ["segments"])
+        with progress.step("report", "Dashboard (offline HTML)"):
+            dashboard = save_dashboard(page.result() if page else render_dashboard(spark), settings.dashboard_file)
+            progress.say(f"      {dashboard}")
     return RunResult(
         ingest=ingested, builds=[clean, segments_build], segmentation=segmented,
         summary=read_summary(spark), checks=checks, dashboard=dashboard, seconds=dict(progress.seconds),

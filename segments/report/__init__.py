@@ -10,10 +10,18 @@ from segments.report.data import read_dashboard_data
 from segments.report.page import render_page
 
 
-def write_dashboard(spark: SparkSession, out: Path) -> Path:
-    page = render_page(read_dashboard_data(spark))
+def render_dashboard(spark: SparkSession) -> str:
+    """The dashboard page: its queries read aggregates of the published tables, never the lines."""
+    return render_page(read_dashboard_data(spark))
+
+
+def save_dashboard(page: str, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")  # a reader never opens a half-written file
     partial.write_text(page, encoding="utf-8")
     partial.replace(out)
     return out
+
+
+def write_dashboard(spark: SparkSession, out: Path) -> Path:
+    return save_dashboard(render_dashboard(spark), out)
