@@ -41,6 +41,7 @@ class SegmentationResult:
     names: dict[int, str]
     model_path: Path
     sizes: dict[str, int] = field(default_factory=dict)
+    k_search_seconds: float = 0.0  # wall time of all the fits (they run side by side)
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,9 @@ def _fit_and_publish(
     features = features_model.transform(canonical).select("customer_id", FEATURES).cache()
     try:
         features.count()  # fills the cache before the k search's fits read it in parallel
+        search_started = time.monotonic()
         results, models = evaluate_k(features, customers, list(range(options.k_min, options.k_max + 1)), seed, say)
+        search_seconds = time.monotonic() - search_started
         chosen = choose_k(results) if options.k == "auto" else int(options.k)
         kmeans_model = models[chosen]
         centers = [list(map(float, c)) for c in kmeans_model.clusterCenters()]
@@ -153,7 +156,7 @@ def _fit_and_publish(
         {"run_id": run_id, "k": chosen, "seed": seed, "names": {str(c): n for c, n in names.items()}}, indent=2))
     # the cluster profile already counts each segment's customers: no second pass over them
     sizes = {r["segment"]: r["customers"] for r in spark.table(profile).collect()}
-    return SegmentationResult(run_id, chosen, results, names, model_path, sizes)
+    return SegmentationResult(run_id, chosen, results, names, model_path, sizes, search_seconds)
 
 
 def _publish_k_selection(spark: SparkSession, results: list[KResult], chosen: int, run_id: str) -> None:
