@@ -119,9 +119,13 @@ def test_a_stricter_threshold_stops_the_run_after_ingest(spark, settings, fixtur
 def test_a_weak_clustering_stops_the_run_at_the_last_check(spark, settings, fixture_run, tmp_path):
     strict = write_quality_config(tmp_path / "strict.yml", {**FIXTURE_THRESHOLDS,
                                                             "segments": {"min_silhouette_of_chosen_k": 0.999}})
+    dashboard = settings.dashboard_file
+    written = dashboard.stat().st_mtime_ns if dashboard.exists() else None
     with pytest.raises(QualityCheckFailed, match=r"the chosen k's silhouette >= 0.999") as failed:
         run_small(settings, strict)
     assert "layer 'segments' (after the segment build)" in str(failed.value)
+    # the page is rendered while the segments are checked, but written only once they pass
+    assert (dashboard.stat().st_mtime_ns if dashboard.exists() else None) == written
 
 
 @pytest.mark.parametrize(("change", "message"), [
