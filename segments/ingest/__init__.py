@@ -27,6 +27,7 @@ from py4j.protocol import Py4JJavaError
 from segments.errors import UserError
 from segments.ingest.inputs import DATA_SUFFIXES, InputFile, expand_paths, inspect_file
 from segments.ingest.online_retail import LINE_COLUMNS, classify_lines, parse_files
+from segments.spark.session import is_connect
 
 RAW_DATABASE = "raw"
 LINES_TABLE = f"{RAW_DATABASE}.online_retail_lines"
@@ -125,6 +126,16 @@ def _count_line_kinds(spark: SparkSession, sources: list[InputFile], reports: li
             report.blank_lines += row["count"]
 
 
+def _create_raw_database(spark: SparkSession) -> None:
+    if not is_connect(spark):
+        # Started from a statement, the metastore is set up inside the session catalog's lazy
+        # `externalCatalog`, which holds the catalog's lock for those seconds; resolving any
+        # function (the line count's analysis) waits on that lock. Started from the shared state,
+        # under the shared state's own lock, the count's planning goes on meanwhile.
+        spark._jsparkSession.sharedState().externalCatalog()
+    spark.sql(f"create database if not exists {RAW_DATABASE}")
+
+
 @contextmanager
 def raw_database_created_meanwhile(spark: SparkSession) -> Iterator[None]:
     """Create the raw database while the block runs. The first statement that reaches the Hive
@@ -132,7 +143,7 @@ def raw_database_created_meanwhile(spark: SparkSession) -> Iterator[None]:
     count of the input's lines needs no metastore and runs on the executors meanwhile. Creating an
     empty database replaces nothing, so an input the block refuses leaves the last ingest intact."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="metastore") as pool:
-        created = pool.submit(spark.sql, f"create database if not exists {RAW_DATABASE}")
+        created = pool.submit(_create_raw_database, spark)
         yield
         created.result()
 
