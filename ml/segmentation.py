@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from pyspark.ml import PipelineModel
 from pyspark.ml.functions import vector_to_array
@@ -28,6 +29,7 @@ from ml.k_selection import KResult, choose_k, evaluate_k
 from ml.labels import SEGMENT_NAMES, Centroid, name_clusters
 from ml.store import publish
 from segments.errors import UserError
+from segments.spark.session import is_connect
 
 RFM_TABLE = "analytics.fct_customer_rfm"
 NAMES_FILE = "segments.json"
@@ -146,17 +148,34 @@ def _fit_and_publish(
         publish(spark, assigned, "ml_customer_clusters", run_id)
     finally:
         features.unpersist()
-    profile = publish(spark, _cluster_profile(spark.table("ml.ml_customer_clusters"), rfm, centers, run_id),
-                      "ml_clusters", run_id)
-    _publish_k_selection(spark, results, chosen, run_id)
-
     model_path = models_dir / "kmeans" / run_id
-    PipelineModel(stages=[*features_model.stages, kmeans_model]).write().overwrite().save(str(model_path))
-    (model_path / NAMES_FILE).write_text(json.dumps(
-        {"run_id": run_id, "k": chosen, "seed": seed, "names": {str(c): n for c, n in names.items()}}, indent=2))
+
+    def save_model() -> None:
+        PipelineModel(stages=[*features_model.stages, kmeans_model]).write().overwrite().save(str(model_path))
+        (model_path / NAMES_FILE).write_text(json.dumps(
+            {"run_id": run_id, "k": chosen, "seed": seed, "names": {str(c): n for c, n in names.items()}}, indent=2))
+
+    profile, _, _ = _side_by_side(
+        spark,
+        lambda: publish(spark, _cluster_profile(spark.table("ml.ml_customer_clusters"), rfm, centers, run_id),
+                        "ml_clusters", run_id),
+        lambda: _publish_k_selection(spark, results, chosen, run_id),
+        save_model,
+    )
     # the cluster profile already counts each segment's customers: no second pass over them
     sizes = {r["segment"]: r["customers"] for r in spark.table(profile).collect()}
     return SegmentationResult(run_id, chosen, results, names, model_path, sizes, search_seconds)
+
+
+def _side_by_side(spark: SparkSession, *steps: Callable[[], Any]) -> list[Any]:
+    """Run independent steps and return their results in order. Each is a chain of small Spark jobs
+    and metastore calls that keeps about one core busy: in an embedded session they run at once, in
+    threads; over Spark Connect one after the other, as the k search's fits do."""
+    if is_connect(spark):
+        return [step() for step in steps]
+    with ThreadPoolExecutor(max_workers=len(steps), thread_name_prefix="ml-publish") as pool:
+        futures = [pool.submit(step) for step in steps]
+        return [future.result() for future in futures]
 
 
 def _publish_k_selection(spark: SparkSession, results: list[KResult], chosen: int, run_id: str) -> None:
