@@ -209,8 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser(
         "bench", help="measure the whole pipeline at several data sizes",
-        description="Run `segments run` once per size, each in a new process on a new state folder "
-                    "(a cold first run), and report the wall time of each stage, lines per second, the "
+        description="Run `segments run` once per size (or --repeat times), each in a new process on a new "
+                    "state folder (a cold first run), and report the wall time of each stage, lines per second, the "
                     "CPU time used, the peak memory of the JVM and of Python, and Spark's shuffle bytes. Sizes other "
                     "than the real file are generated lines (`segments generate online-retail`, "
                     "Parquet), cached in --data-dir for the next bench. Writes a JSON file and a "
@@ -232,6 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where generated data is kept between benches (default <state>/bench-data)")
     bench.add_argument("--keep-state", action="store_true",
                        help="keep each run's state folder (warehouse, logs, Spark event log) for inspection")
+    bench.add_argument("--repeat", type=_count, default=1, metavar="N",
+                       help="cold runs per size (default 1). The sizes are taken in turn (real, 5M, real, "
+                            "5M, ...), so that a machine whose speed drifts weighs on every size alike; the "
+                            "table shows each size's median run and lists every run's total. On a shared or "
+                            "virtual machine one run can be 20-40 %% off: use 3 or 5 before comparing figures")
     bench.set_defaults(handler=_bench)
 
     serve = commands.add_parser(
@@ -455,7 +460,7 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
 
     default = AMAZON_DEFAULT_SIZES if args.source == "amazon_reviews" else DEFAULT_SIZES
     run_bench(settings, BenchOptions(sizes=args.sizes or default, seed=args.seed, out=args.out, source=args.source,
-                                     data_dir=args.data_dir, keep_state=args.keep_state))
+                                     data_dir=args.data_dir, keep_state=args.keep_state, repeat=args.repeat))
     return 0
 
 

@@ -1,9 +1,11 @@
 """Run the whole pipeline at each size the user picks and report what it cost.
 
 For each size: the data (the bundled real file, or generated lines cached under the data folder and
-reused by later benches), then one `segments run` in a process of its own on a new state folder
-(segments/bench/measure.py). Results: a JSON file and a Markdown table next to it, and the table on
-stdout.
+reused by later benches), then `segments run` in a process of its own on a new state folder
+(segments/bench/measure.py), once or --repeat times. Repeated runs take the sizes in turn (real, 5M,
+real, 5M, ...), so that a machine whose speed drifts over the hour weighs on every size alike, and
+each size reports its median run. Results: a JSON file and a Markdown table next to it, and the table
+on stdout.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class BenchOptions:
     out: Path | None = None  # default <project>/artifacts/bench/scale.json
     data_dir: Path | None = None  # default <state>/bench-data
     keep_state: bool = False
+    repeat: int = 1  # cold runs per size; the report shows each size's median run
 
 
 def size_label(size: int | None) -> str:
@@ -109,23 +112,39 @@ def measure(settings: Settings, data: Path, label: str, options: BenchOptions,
     return result
 
 
+def median_run(results: list[dict]) -> dict:
+    """The run whose total is the median (of an even count, the faster of the two middle runs): a
+    real run, so that its stages add up, unlike medians taken stage by stage."""
+    return sorted(results, key=lambda r: r["seconds"]["total"])[(len(results) - 1) // 2]
+
+
 def run_bench(settings: Settings, options: BenchOptions, say: Callable[[str], None] = print) -> dict[str, object]:
     data_dir = options.data_dir or settings.state_dir / "bench-data"
     name = "scale.json" if options.source == "online_retail" else f"{options.source}.json"
     out = options.out or settings.project_dir / "artifacts" / "bench" / name
-    runs = []
-    for number, size in enumerate(options.sizes, start=1):
-        label = size_label(size)
-        say(f"[{number}/{len(options.sizes)}] {label}")
+    inputs = []
+    for size in options.sizes:  # all data first: generating 50M lines must not fall between two runs
         data, generate_seconds = dataset(settings, size, options, data_dir, say)
+        inputs.append((size_label(size), data, generate_seconds))
+    results: list[list[dict]] = [[] for _ in inputs]
+    schedule = [(repeat, index) for repeat in range(1, options.repeat + 1) for index in range(len(inputs))]
+    for step, (repeat, index) in enumerate(schedule, start=1):
+        label, data, _ = inputs[index]
+        say(f"[{step}/{len(schedule)}] {label}" + (f" (run {repeat} of {options.repeat})" if options.repeat > 1 else ""))
         result = measure(settings, data, label, options, say)
+        results[index].append(result)
+        say(f"  {label}: {result['data_lines']:,} lines in {result['seconds']['total']:.1f} s")
+    runs = []
+    for (label, data, generate_seconds), size_results in zip(inputs, results):
+        result = median_run(size_results)
         total = result["seconds"]["total"]
         runs.append({"size": label, "data": str(data), "generate_seconds": generate_seconds,
                      "shuffle_partitions": shuffle_partitions(result["data_lines"]), **result,
                      "lines_per_second": result["data_lines"] / total,
-                     "microseconds_per_line": total / result["data_lines"] * 1e6})
-        say(f"  {label}: {result['data_lines']:,} lines in {total:.1f} s")
+                     "microseconds_per_line": total / result["data_lines"] * 1e6,
+                     "run_totals": [r["seconds"]["total"] for r in size_results]})
     report = {"machine": machine(), "source": options.source, "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+              "runs_per_size": options.repeat,
               "spark": {"driver_memory": os.environ.get("SEGMENTS_DRIVER_MEMORY", "profile default"),
                         "shuffle_partitions": os.environ.get(SHUFFLE_PARTITIONS_ENV, "one per million lines, at least 8"),
                         "class_archive": driver_java_option() or "none"},
@@ -140,6 +159,13 @@ def run_bench(settings: Settings, options: BenchOptions, say: Callable[[str], No
     return report
 
 
+def _runs_phrase(runs: int) -> str:
+    if runs == 1:
+        return "one cold run per size"
+    return (f"the median of {runs} cold runs per size (its stages are that run's; of an even count, the "
+            f"faster of the two middle runs)")
+
+
 def _row(cells: list[object]) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
@@ -148,7 +174,7 @@ def markdown(report: dict) -> str:
     """The readable report: time per stage, throughput, memory and shuffle per size, then dbt layers."""
     info = report["machine"]
     lines = [f"{report.get('source', 'online_retail')}: measured {report['measured_at']} on {info['cores']} cores ({info['cpu']}), {info['memory_gb']} GB, "
-             f"Python {info['python']}; seconds per stage, one cold run per size.", ""]
+             f"Python {info['python']}; seconds per stage, {_runs_phrase(report.get('runs_per_size', 1))}.", ""]
     header = ["size", "lines", *STAGES, "all checks", "total", "CPU s", "cores busy", "lines/s", "µs/line", "JVM peak RSS MB",
               "JVM heap peak MB", "Python peak MB", "shuffle partitions", "shuffle write MB", "shuffle read MB", "spill MB"]
     lines += [_row(header), _row(["---"] * len(header))]
@@ -168,6 +194,10 @@ def markdown(report: dict) -> str:
     for run in report["runs"]:
         spans = {layer: sum(build.get(layer, 0.0) for build in run["dbt_layers"].values()) for layer in layers}
         lines.append(_row([run["size"], *(f"{spans[layer]:.1f}" for layer in layers)]))
+    if report.get("runs_per_size", 1) > 1:
+        lines += ["", "Every run's total, in the order run (seconds):", ""]
+        lines += [f"- {run['size']}: " + ", ".join(f"{t:.1f}" for t in run["run_totals"])
+                  + f" (median run {run['seconds']['total']:.1f})" for run in report["runs"]]
     sized = {run["size"]: run for run in report["runs"]}
     if "5M" in sized and "50M" in sized:
         ratio = sized["50M"]["microseconds_per_line"] / sized["5M"]["microseconds_per_line"]
