@@ -19,6 +19,7 @@ from segments.errors import UserError
 from segments.settings import Settings
 from segments.serve.endpoints import CONNECT_HOST, Endpoints, port_open
 from segments.spark.class_archive import driver_java_option
+from segments.spark.jit import keep_c2_off_planning_code
 from segments.spark.profile import spark_conf
 
 DRIVER_JAVA_OPTIONS = "spark.driver.extraJavaOptions"
@@ -28,7 +29,8 @@ def embedded_session(settings: Settings, extra_conf: dict[str, str] | None = Non
                      record_classes_to: Path | None = None) -> SparkSession:
     """Start (or reuse) the in-process SparkSession with Hive support on the state folder; `extra_conf`
     adds to (or overrides) the profile's settings, e.g. the event log of a benchmark. The driver maps
-    the install's class archive, or records one to `record_classes_to` (segments/spark/class_archive.py)."""
+    the install's class archive, or records one to `record_classes_to` (segments/spark/class_archive.py),
+    and keeps its optimising JIT off planning code (segments/spark/jit.py)."""
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
@@ -44,7 +46,9 @@ def embedded_session(settings: Settings, extra_conf: dict[str, str] | None = Non
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in conf.items():
         builder = builder.config(key, value)
-    return builder.getOrCreate()
+    session = builder.getOrCreate()
+    keep_c2_off_planning_code(session, settings.project_dir)
+    return session
 
 
 def connect_session(endpoints: Endpoints) -> SparkSession:
