@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from pyspark.errors import PySparkException
-from pyspark.sql import SparkSession
+from pyspark.sql import Column, Observation, SparkSession
 from pyspark.sql import functions as F
 from py4j.protocol import Py4JJavaError
 
@@ -105,15 +105,36 @@ def check_inputs(paths: list[Path], inspect: Callable[[Path], InputFile] = inspe
     return CheckedInputs(sources, reports)
 
 
-def _count_line_kinds(spark: SparkSession, sources: list[InputFile], reports: list[FileReport]) -> None:
-    """Lines per kind and encoding of every file, into its report. A Parquet file's footer gives its
-    row count (every row is data): no Spark job reads it twice."""
+def _line_kind_totals() -> list[Column]:
+    """Totals over every line the ingest reads, observed while it writes the data lines."""
+    return [
+        F.count_if(F.col("line_kind") == "header").alias("header_lines"),
+        F.count_if(F.col("line_kind") == "blank").alias("blank_lines"),
+        F.count_if(F.col("is_latin1")).alias("latin1_lines"),
+    ]
+
+
+def _count_line_kinds(spark: SparkSession, sources: list[InputFile], reports: list[FileReport],
+                      totals: dict[str, int] | None) -> None:
+    """Lines per kind and encoding of every file, into its report, once its data lines are counted.
+
+    A Parquet file's footer gives its row count (every row is data). A text file starts with its
+    header (inspect_file saw it), so when the totals observed during the write show one header per
+    text file and no blank or ISO-8859-1 line, each file has its one header and its data lines: no
+    Spark job reads the files again. Otherwise (a repeated header, blank lines, a Latin-1 export, or
+    no totals: over Spark Connect) one pass classifies every line of the text files."""
     by_path = {str(r.path): r for r in reports if r.status == "loaded"}  # a path given twice: once loaded
     for source in sources:
         if source.is_parquet:
             by_path[str(source.path)].lines += source.rows
     text_sources = [s for s in sources if not s.is_parquet]
     if not text_sources:
+        return
+    if totals == {"header_lines": len(text_sources), "blank_lines": 0, "latin1_lines": 0}:
+        for source in text_sources:
+            report = by_path[str(source.path)]
+            report.header_lines = 1
+            report.lines = 1 + report.rows_loaded + report.rows_rejected
         return
     counts = classify_lines(spark, text_sources).groupBy("source_file", "line_kind", "is_latin1").count().collect()
     for row in counts:
@@ -130,8 +151,8 @@ def _create_raw_database(spark: SparkSession) -> None:
     if not is_connect(spark):
         # Started from a statement, the metastore is set up inside the session catalog's lazy
         # `externalCatalog`, which holds the catalog's lock for those seconds; resolving any
-        # function (the line count's analysis) waits on that lock. Started from the shared state,
-        # under the shared state's own lock, the count's planning goes on meanwhile.
+        # function (the ingest's analysis) waits on that lock. Started from the shared state,
+        # under the shared state's own lock, the ingest's planning goes on meanwhile.
         spark._jsparkSession.sharedState().externalCatalog()
     spark.sql(f"create database if not exists {RAW_DATABASE}")
 
@@ -139,9 +160,10 @@ def _create_raw_database(spark: SparkSession) -> None:
 @contextmanager
 def raw_database_created_meanwhile(spark: SparkSession) -> Iterator[None]:
     """Create the raw database while the block runs. The first statement that reaches the Hive
-    metastore sets it up, about 3 s on a new state folder, all of it on the driver; the block's
-    count of the input's lines needs no metastore and runs on the executors meanwhile. Creating an
-    empty database replaces nothing, so an input the block refuses leaves the last ingest intact."""
+    metastore sets it up, about 3 s on a new state folder, all of it on the driver; what the block
+    does before it writes (planning the ingest, counting the input's lines) needs no metastore.
+    Creating an empty database replaces nothing, so an input the block refuses leaves the last
+    ingest intact."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="metastore") as pool:
         created = pool.submit(_create_raw_database, spark)
         yield
@@ -176,44 +198,47 @@ def corrupt_input_error(exc: Exception, sources: list[InputFile]) -> UserError |
 def ingest(spark: SparkSession, inputs: CheckedInputs | list[Path]) -> IngestResult:
     """Load the files into the raw tables, replacing what an earlier ingest left there.
 
-    Two passes over a text input: a cheap one that decodes and counts lines (an empty or corrupt file
-    fails here, before the previous ingest is replaced), then one that parses every data line and
-    writes it, parsed or rejected, in a single job. A Parquet file is counted from its footer, which
-    inspect_file has read. Nothing is cached, whatever the input size.
+    One pass over the input: every line is decoded and classified, and every data line parsed and
+    written, parsed or rejected, in a single job. A file without data lines, or a gzip file that does
+    not decompress, was refused before Spark started (check_inputs), so the previous ingest is only
+    replaced by a readable input. The lines per file and kind are counted from the written table and
+    from totals observed during the write (_count_line_kinds). Nothing is cached, whatever the input size.
     """
     checked = inputs if isinstance(inputs, CheckedInputs) else check_inputs(inputs)
     sources, reports = checked.sources, checked.reports
     ingest_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    # Over Spark Connect an observation's totals may not reach the client: the lines are classified apart
+    line_kinds = None if is_connect(spark) else Observation("line_kinds")
     with raw_database_created_meanwhile(spark):
-        try:
-            _count_line_kinds(spark, sources, reports)
-        except (Py4JJavaError, PySparkException) as exc:
-            raise (corrupt_input_error(exc, sources) or exc) from exc
-    empty = [r for r in reports if r.status == "loaded" and r.lines == r.header_lines + r.blank_lines]
-    if empty:  # even next to good files: an export that wrote only its header is a failed export
-        raise UserError(
-            f"no data lines in {', '.join(str(r.path) for r in empty)} (only a header or blank lines)",
-            "Check that the right file was given",
+        lines = parse_files(spark, sources)
+        if line_kinds is not None:
+            lines = lines.observe(line_kinds, *_line_kind_totals())
+    try:
+        (
+            lines
+            .filter("line_kind = 'data'")
+            .select(
+                *LINE_COLUMNS,
+                "reject_reason",
+                "raw_line",
+                "source_file",
+                F.lit(ingest_id).alias("ingest_id"),
+                F.current_timestamp().alias("ingested_at"),
+            )
+            .write.mode("overwrite").format("parquet").options(**PIPELINE_ONLY_PARQUET).saveAsTable(LINES_TABLE)
         )
-    (
-        parse_files(spark, sources)
-        .filter("line_kind = 'data'")
-        .select(
-            *LINE_COLUMNS,
-            "reject_reason",
-            "raw_line",
-            "source_file",
-            F.lit(ingest_id).alias("ingest_id"),
-            F.current_timestamp().alias("ingested_at"),
-        )
-        .write.mode("overwrite").format("parquet").options(**PIPELINE_ONLY_PARQUET).saveAsTable(LINES_TABLE)
-    )
+    except (Py4JJavaError, PySparkException) as exc:
+        raise (corrupt_input_error(exc, sources) or exc) from exc
     spark.sql(
         f"create or replace view {REJECTS_TABLE} as "
         f"select source_file, raw_line, reject_reason, ingest_id, ingested_at "
         f"from {LINES_TABLE} where reject_reason is not null"
     )
     rejects = count_outcomes(spark, reports)
+    empty = [r for r in reports if r.status == "loaded" and r.rows_loaded + r.rows_rejected == 0]
+    if empty:  # check_inputs refuses such files; this is Spark's word on it
+        raise UserError(f"no data lines in {', '.join(str(r.path) for r in empty)}", "Check that the right file was given")
+    _count_line_kinds(spark, sources, reports, line_kinds.get if line_kinds is not None else None)
     write_file_reports(spark, ingest_id, reports)
     return IngestResult(ingest_id=ingest_id, files=reports, rejects_by_reason=rejects)
 

@@ -1,8 +1,8 @@
 """Input files: find them, check them and read their header before Spark touches them.
 
-Everything here reads at most the first line of a CSV file, or the schema in a Parquet file's footer
-(plus a streaming checksum), so a bad file is refused with one clear message before any Spark job
-starts.
+A CSV file is read up to its first data line (a gzip file to its end, which checks the stream), a
+Parquet file's schema and row count come from its footer, and every file gets a streaming checksum:
+a bad file is refused with one clear message before any Spark job starts.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import csv
 import gzip
 import hashlib
 import io
+import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,9 @@ GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
 PARQUET_MAGIC = b"PAR1"
 BOM = "\ufeff"
+# Where Spark's text reader (Hadoop's LineRecordReader) ends a line
+LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+BLOCK = 1 << 20
 DATA_SUFFIXES = (".csv", ".csv.gz", ".txt", ".txt.gz", ".parquet")
 
 # Canonical column -> accepted header spellings, compared after lower-casing and dropping everything
@@ -89,13 +94,29 @@ def expand_paths(paths: list[Path], suffixes: tuple[str, ...] = DATA_SUFFIXES, o
     return [f.resolve() for f in files]
 
 
+def _unreadable(path: Path, exc: Exception) -> UserError:
+    if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)):
+        return UserError(f"{path} is truncated or corrupt (it cannot be decompressed: {exc})",
+                         "Copy or download the file again")
+    return UserError(f"cannot read {path}: {exc}", "Check that the file is complete (re-download it)")
+
+
 def _first_line(path: Path, head: bytes) -> bytes:
+    """The first line (at most 1 MB) as Spark's reader ends it: at a LF, a CR or a CR LF (old Mac
+    exports end lines with a lone CR)."""
     opener = gzip.open if head.startswith(GZIP_MAGIC) else open
+    start = b""
     try:
         with opener(path, "rb") as handle:
-            return handle.readline(1 << 20)
-    except (OSError, EOFError) as exc:
-        raise UserError(f"cannot read {path}: {exc}", "Check that the file is complete (re-download it)") from exc
+            while len(start) < BLOCK and not LINE_BREAK.search(start):
+                block = handle.read(1 << 16)
+                if not block:
+                    break
+                start += block
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _unreadable(path, exc) from exc
+    line_break = LINE_BREAK.search(start)
+    return start[: line_break.end()] if line_break else start
 
 
 def check_container(path: Path, head: bytes, expected: str = "CSV") -> None:
@@ -224,6 +245,40 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _is_data_line(raw: bytes, header_line: str) -> bool:
+    """Not blank and not a header, as the ingest classifies a line (segments/ingest/online_retail.py):
+    decoded as UTF-8 when valid, else ISO-8859-1; blank when only spaces; a header when it equals the
+    first line's header, with or without a byte-order mark."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("iso-8859-1")
+    return text.strip(" ") != "" and text not in (header_line, BOM + header_line)
+
+
+def check_text_body(path: Path, header_line: str) -> None:
+    """Refuse, before Spark starts, a text file without a data line (only a header and blank lines) or
+    whose gzip stream is truncated or corrupt. A plain file is read up to its first data line; a gzip
+    file to its end, which checks the stream and its CRC."""
+    gzipped = path.name.endswith(".gz")
+    found, rest = False, b""
+    try:
+        with (gzip.open if gzipped else open)(path, "rb") as handle:
+            for block in iter(lambda: handle.read(BLOCK), b""):
+                if found:
+                    continue  # a gzip stream: decompressed to its end
+                lines = LINE_BREAK.split(rest + block)
+                rest = lines.pop()  # the last line may go on in the next block
+                found = any(_is_data_line(line, header_line) for line in lines)
+                if found and not gzipped:
+                    return
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _unreadable(path, exc) from exc
+    if not found and not _is_data_line(rest, header_line):
+        raise UserError(f"no data lines in {path} (only a header or blank lines)",
+                        "Check that the right file was given")
+
+
 def inspect_file(path: Path) -> InputFile:
     """Check one input file and read its header."""
     try:
@@ -234,6 +289,8 @@ def inspect_file(path: Path) -> InputFile:
     check_container(path, head)
     if head.startswith(PARQUET_MAGIC):
         columns, positions, rows = _parquet_columns(path)
+        if rows == 0:
+            raise UserError(f"no data lines in {path} (the Parquet file has no rows)", "Check that the right file was given")
         return InputFile(
             path=path, size_bytes=path.stat().st_size, sha256=sha256_of(path), header_line="",
             field_count=len(columns), positions=positions, columns=columns, rows=rows,
@@ -243,6 +300,7 @@ def inspect_file(path: Path) -> InputFile:
         raise UserError(f"input file {path} is empty")
     header_line = decode_line(first)
     field_count, positions = parse_header(path, header_line)
+    check_text_body(path, header_line)
     return InputFile(
         path=path,
         size_bytes=path.stat().st_size,

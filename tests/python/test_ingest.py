@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+import segments.ingest
 from segments.ingest import FILES_TABLE, LINES_TABLE, REJECTS_TABLE, ingest
+from segments.ingest.inputs import inspect_file
+from segments.ingest.online_retail import classify_lines
 from tests.conftest import FIXTURES
 
 SMALL = FIXTURES / "online_retail_small.csv"
@@ -71,6 +74,32 @@ def test_quoted_fields_and_the_pound_sign_survive(spark):
     assert "Dotcomgiftshop Gift Voucher £20.00" in descriptions
 
 
+def _classified_counts(spark, paths: list[Path]) -> dict[str, tuple[int, int, int, int]]:
+    """(lines, header, blank, latin1) per file, by classifying every line apart."""
+    counts: dict[str, list[int]] = {}
+    for row in classify_lines(spark, [inspect_file(p) for p in paths]).groupBy("source_file", "line_kind", "is_latin1").count().collect():
+        file = counts.setdefault(row["source_file"], [0, 0, 0, 0])
+        file[0] += row["count"]
+        file[1] += row["count"] if row["line_kind"] == "header" else 0
+        file[2] += row["count"] if row["line_kind"] == "blank" else 0
+        file[3] += row["count"] if row["is_latin1"] else 0
+    return {path: tuple(values) for path, values in counts.items()}
+
+
+def test_plain_files_are_read_once_and_counted_as_a_full_classification_counts_them(spark, tmp_path, monkeypatch):
+    other = write(tmp_path / "second.csv.gz", "")
+    other.write_bytes(gzip.compress((HEADER + "\n" + "\n".join(SMALL.read_text().splitlines()[1:6]) + "\n").encode()))
+    expected = _classified_counts(spark, [SMALL, other])
+
+    def classified_again(*args):
+        raise AssertionError("the lines were classified in a pass of their own")
+
+    monkeypatch.setattr(segments.ingest, "classify_lines", classified_again)
+    result = ingest(spark, [SMALL, other])
+    counted = {str(r.path): (r.lines, r.header_lines, r.blank_lines, r.latin1_lines) for r in result.files}
+    assert counted == expected == {str(SMALL): (31, 1, 0, 0), str(other): (6, 1, 0, 0)}
+
+
 def test_uci_layout_in_iso_8859_1_gzip_gives_identical_rows(spark, tmp_path):
     ingest(spark, [SMALL])
     expected = typed_rows(spark)
@@ -108,11 +137,21 @@ def test_mixed_date_formats_bom_crlf_blank_and_repeated_header_lines(spark, tmp_
         + HEADER + "\r\n"
         "3,A,X,1,2010-12-01T08:26:00,1.0,,UK\r\n"
     )
-    result = ingest(spark, [write(tmp_path / "mixed.csv", text)])
+    mixed = write(tmp_path / "mixed.csv", text)
+    result = ingest(spark, [mixed])
     report = result.files[0]
     assert (report.rows_loaded, report.rows_rejected, report.header_lines, report.blank_lines) == (3, 0, 2, 1)
+    assert _classified_counts(spark, [mixed]) == {str(mixed): (report.lines, 2, 1, 0)}
     dates = {str(r[0]) for r in spark.sql(f"select invoice_date from {LINES_TABLE}").collect()}
     assert dates == {"2010-12-01 08:26:00"}
+
+
+def test_old_mac_line_endings(spark, tmp_path):
+    # a lone CR ends a line, for the header read before Spark starts as for Spark's own reader
+    result = ingest(spark, [write(tmp_path / "mac.csv", HEADER + "\r1,A,X,1,2010-12-01 08:26:00,1.0,17850,UK\r"
+                                                           "2,A,X,2,2010-12-01 08:26:00,1.0,17850,UK\r")])
+    report = result.files[0]
+    assert (report.lines, report.header_lines, report.rows_loaded, report.rows_rejected) == (3, 1, 2, 0)
 
 
 def test_columns_are_mapped_by_name_not_position(spark, tmp_path):

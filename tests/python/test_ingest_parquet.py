@@ -55,6 +55,13 @@ def test_schema_mistakes_are_refused_with_the_reason(tmp_path, change, message):
         inspect_file(path)
 
 
+def test_a_file_without_rows_is_refused(tmp_path):
+    empty = write(tmp_path / "empty.parquet", {name: pq.read_table(pandas_like(tmp_path / "ok.parquet"))[name].slice(0, 0)
+                                              for name in COLUMNS})
+    with pytest.raises(UserError, match="no data lines in .*empty.parquet"):
+        inspect_file(empty)
+
+
 def test_a_name_that_lies_about_the_format_is_refused(tmp_path):
     fake = tmp_path / "lines.parquet"
     fake.write_text("InvoiceNo,StockCode\n")

@@ -71,6 +71,37 @@ def test_empty_gzip(tmp_path):
         inspect_file(path)
 
 
+@pytest.mark.parametrize("body", [
+    "",                            # the header alone
+    "\n   \r\n\n",               # blank lines: empty or spaces only, any line ending
+    "\r  \r\r",                   # old Mac line endings (a lone CR ends a line, as in Spark)
+    "\n" + HEADER + "\n\ufeff" + HEADER + "\n",  # the header repeated, with or without a BOM
+])
+@pytest.mark.parametrize("name", ["only_header.csv", "only_header.csv.gz"])
+def test_a_file_without_data_lines_is_refused_before_spark_starts(tmp_path, name, body):
+    content = (HEADER + body).encode()
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(content) if name.endswith(".gz") else content)
+    with pytest.raises(UserError, match=f"no data lines in {path}"):
+        inspect_file(path)
+
+
+@pytest.mark.parametrize("body", ["\n,,,,,,,", "\r\n\r\n1,2,3,4,5,6,7,8\r\n", "\r  \r\tx", "\n" + "é" * 3])
+def test_any_other_line_is_data_even_a_bad_one(tmp_path, body):
+    inspect_file(write(tmp_path / "data.csv", HEADER + body))  # loaded or rejected with a reason, not refused
+
+
+def test_a_truncated_or_corrupt_gzip_is_refused_before_spark_starts(tmp_path):
+    payload = gzip.compress((HEADER + "\n" + "1,2,3,4,5,6,7,8\n" * 50000).encode())
+    truncated = tmp_path / "truncated.csv.gz"
+    truncated.write_bytes(payload[: len(payload) // 2])
+    bad_checksum = tmp_path / "bad_checksum.csv.gz"
+    bad_checksum.write_bytes(payload[:-8] + bytes(b ^ 0xFF for b in payload[-8:-4]) + payload[-4:])
+    for path in (truncated, bad_checksum):
+        with pytest.raises(UserError, match="is truncated or corrupt"):
+            inspect_file(path)
+
+
 def test_gzip_without_gz_suffix(tmp_path):
     path = tmp_path / "data.csv"
     path.write_bytes(gzip.compress((HEADER + "\n").encode()))
