@@ -90,6 +90,19 @@ def test_typed_values_follow_the_csv_rules(spark, tmp_path):
     assert '"UnitPrice":0.12345' in rows["536369"]["raw_line"]
 
 
+def test_parquet_rows_are_not_observed(spark, tmp_path, monkeypatch):
+    """The line-kind totals concern text files; observed on every Parquet row they only cost time."""
+    import segments.ingest
+    from segments.ingest import ingest
+
+    def observed(name):
+        raise AssertionError("the Parquet rows were observed")
+
+    monkeypatch.setattr(segments.ingest, "Observation", observed)
+    result = ingest(spark, [pandas_like(tmp_path / "lines.parquet")])
+    assert (result.files[0].lines, result.rows_loaded) == (5, 4)
+
+
 # Edge values of the typed shortcuts, and the text a CSV field would hold for each (what Java's %.10f
 # prints, trailing zeros dropped). Prices: 4 decimals at most, 10^9, 5 decimals, .30000000000000004
 # (4 decimals at 10 places), a value whose binary form sits just below its decimal one, NaN, infinity.
