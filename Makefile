@@ -29,7 +29,7 @@ test: install
 test-fast: install
 	$(BIN)/pytest -m "not integration and not server"
 
-# The pipeline at the real file, 5M and 50M generated lines (about 30 minutes on 2 cores), 10M
+# The pipeline at the real file, 5M and 50M generated lines (about 20 minutes on 2 cores), 10M
 # generated Amazon reviews (about 6 minutes), then the k search, the dashboard and the server path;
 # results in artifacts/bench/.
 bench: install
