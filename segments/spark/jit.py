@@ -4,7 +4,7 @@ A cold run on the real file spends about a third of its CPU in the JIT compilers
 its share to code that plans queries, talks to the metastore or ships tasks: code that runs a few
 thousand times per run, so an optimised copy never pays back its compile. The directives leave that
 code to C1 and keep C2 for the code that touches rows. On the real file the compiler threads used 8
-to 13 s less CPU per run and the whole run about 6 % less (README, fourteenth round).
+to 13 s less CPU per run and the whole run about 6 % less (docs/performance-log.md, fourteenth round).
 
 The directives are added to the running JVM through its DiagnosticCommand MBean (what `jcmd
 Compiler.directives_add` does), not with a JVM flag: the flag is a diagnostic one, prints to stdout,
