@@ -16,6 +16,11 @@ PROJECT_ENV = "SEGMENTS_PROJECT_DIR"
 DEFAULT_STATE = ".segments"
 
 
+def switched_off(env: str) -> bool:
+    """Whether the on/off environment variable `env` says off (unset means on)."""
+    return os.environ.get(env, "").lower() in ("off", "0", "false", "no")
+
+
 @dataclass(frozen=True)
 class Settings:
     project_dir: Path

@@ -26,8 +26,8 @@ from segments.bench.measure import STAGES
 from segments.errors import UserError
 from segments.generate.amazon_reviews import MEAN_REVIEWS_PER_USER
 from segments.settings import Settings
-from segments.spark import jit
 from segments.spark.class_archive import driver_java_option
+from segments.spark.jit import directives_file
 from segments.spark.sizing import SHUFFLE_PARTITIONS_ENV, shuffle_partitions
 
 DEFAULT_SIZES: tuple[int | None, ...] = (None, 5_000_000, 50_000_000)  # None: the bundled real file
@@ -149,7 +149,7 @@ def run_bench(settings: Settings, options: BenchOptions, say: Callable[[str], No
               "spark": {"driver_memory": os.environ.get("SEGMENTS_DRIVER_MEMORY", "profile default"),
                         "shuffle_partitions": os.environ.get(SHUFFLE_PARTITIONS_ENV, "one per million lines, at least 8"),
                         "class_archive": driver_java_option() or "none",
-                        "jit_directives": "off" if jit.switched_off() else str(jit.DIRECTIVES_FILE)},
+                        "jit_directives": str(directives_file(settings.project_dir) or "none")},
               "runs": runs}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))

@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from segments.settings import switched_off
+
 SWITCH_ENV = "SEGMENTS_CLASS_ARCHIVE"
 SAMPLE_LINES = 3000  # of the bundled file: enough customers for a k search of 2..4
 
@@ -54,10 +56,6 @@ def archive_path() -> Path:
     return Path(sys.prefix) / "share" / "segments" / f"spark-classes-{digest}.jsa"
 
 
-def switched_off() -> bool:
-    return os.environ.get(SWITCH_ENV, "").lower() in ("off", "0", "false", "no")
-
-
 def driver_java_option(record_to: Path | None = None, archive: Path | None = None) -> str:
     """The JVM option for a new driver: record the archive to `record_to`, or map `archive` (this
     install's by default), or nothing when there is none or SEGMENTS_CLASS_ARCHIVE=off. A missing
@@ -67,7 +65,7 @@ def driver_java_option(record_to: Path | None = None, archive: Path | None = Non
         # HotSpot warns of every class it cannot archive (generated code, old class files): thousands
         # of lines that say nothing about the run; errors still show
         return f"-XX:ArchiveClassesAtExit={record_to} -Xlog:disable -Xlog:all=error:stderr"
-    if switched_off():
+    if switched_off(SWITCH_ENV):
         return ""
     path = archive or archive_path()
     return f"-XX:SharedArchiveFile={path}" if path.is_file() else ""

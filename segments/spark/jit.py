@@ -15,9 +15,10 @@ SEGMENTS_JIT_DIRECTIVES=off starts a session without them.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from segments.settings import switched_off
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -30,8 +31,11 @@ class DirectivesRefused(RuntimeError):
     """The JVM did not take a directives file: its message says why."""
 
 
-def switched_off() -> bool:
-    return os.environ.get(SWITCH_ENV, "").lower() in ("off", "0", "false", "no")
+def _java_array(gateway, java_class, values: list) -> object:
+    array = gateway.new_array(java_class, len(values))
+    for index, value in enumerate(values):
+        array[index] = value
+    return array
 
 
 def _diagnostic_command(spark: SparkSession, operation: str, *arguments: str) -> str:
@@ -40,22 +44,15 @@ def _diagnostic_command(spark: SparkSession, operation: str, *arguments: str) ->
     new_class = jvm.java.lang.Class.forName
     # Through the public interface's Method: py4j cannot call the MBean server's own class, which
     # lives in a package the JDK does not export.
-    signature = gateway.new_array(jvm.java.lang.Class, 4)
-    for index, name in enumerate(("javax.management.ObjectName", "java.lang.String", "[Ljava.lang.Object;",
-                                  "[Ljava.lang.String;")):
-        signature[index] = new_class(name)
-    invoke = new_class("javax.management.MBeanServer").getMethod("invoke", signature)
-    strings = gateway.new_array(jvm.java.lang.String, len(arguments))
-    for index, argument in enumerate(arguments):
-        strings[index] = argument
-    parameters = gateway.new_array(jvm.java.lang.Object, 1)
-    parameters[0] = strings
-    types = gateway.new_array(jvm.java.lang.String, 1)
-    types[0] = "[Ljava.lang.String;"
-    call = gateway.new_array(jvm.java.lang.Object, 4)
-    call[0] = jvm.javax.management.ObjectName("com.sun.management:type=DiagnosticCommand")
-    call[1], call[2], call[3] = operation, parameters, types
-    return str(invoke.invoke(jvm.java.lang.management.ManagementFactory.getPlatformMBeanServer(), call))
+    signature = [new_class(name) for name in ("javax.management.ObjectName", "java.lang.String",
+                                              "[Ljava.lang.Object;", "[Ljava.lang.String;")]
+    invoke = new_class("javax.management.MBeanServer").getMethod("invoke", _java_array(gateway, jvm.java.lang.Class, signature))
+    parameters = [_java_array(gateway, jvm.java.lang.String, list(arguments))]
+    call = [jvm.javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), operation,
+            _java_array(gateway, jvm.java.lang.Object, parameters),
+            _java_array(gateway, jvm.java.lang.String, ["[Ljava.lang.String;"])]
+    return str(invoke.invoke(jvm.java.lang.management.ManagementFactory.getPlatformMBeanServer(),
+                             _java_array(gateway, jvm.java.lang.Object, call)))
 
 
 def add_compiler_directives(spark: SparkSession, path: Path) -> int:
@@ -71,9 +68,15 @@ def compiler_directives(spark: SparkSession) -> str:
     return _diagnostic_command(spark, "compilerDirectivesPrint")
 
 
-def keep_c2_off_planning_code(spark: SparkSession, project_dir: Path) -> None:
-    """The project's directives (conf/jit-directives.json), unless switched off. Without the file the
-    session runs as HotSpot would by default; a file the JVM refuses is an error (tests parse it)."""
+def directives_file(project_dir: Path) -> Path | None:
+    """The project's directives (conf/jit-directives.json), or None when switched off or missing."""
     path = project_dir / DIRECTIVES_FILE
-    if not switched_off() and path.is_file():
+    return path if not switched_off(SWITCH_ENV) and path.is_file() else None
+
+
+def keep_c2_off_planning_code(spark: SparkSession, project_dir: Path) -> None:
+    """Add the project's directives, if any. Without them the session runs as HotSpot would by
+    default; a file the JVM refuses is an error (tests parse it)."""
+    path = directives_file(project_dir)
+    if path is not None:
         add_compiler_directives(spark, path)

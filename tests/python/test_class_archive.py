@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from segments.spark.class_archive import SWITCH_ENV, archive_path, driver_java_option, switched_off
+from segments.settings import switched_off
+from segments.spark.class_archive import SWITCH_ENV, archive_path, driver_java_option
 
 MB = 2**20
 
@@ -44,7 +45,7 @@ def test_the_archive_lives_in_this_python_environment():
 
 
 def test_this_runs_spark_loads_its_classes_from_the_archive(spark):
-    if switched_off():
+    if switched_off(SWITCH_ENV):
         pytest.skip(f"{SWITCH_ENV} is off")
     archive = archive_path()
     assert archive.is_file(), f"no Spark class archive at {archive}: `make install` records it"

@@ -8,9 +8,10 @@ import shutil
 
 import pytest
 
+from segments.settings import switched_off
 from segments.spark.jit import (
     DIRECTIVES_FILE, SWITCH_ENV, DirectivesRefused, add_compiler_directives, compiler_directives,
-    keep_c2_off_planning_code, switched_off,
+    keep_c2_off_planning_code,
 )
 
 
@@ -19,7 +20,7 @@ def _directive_count(spark) -> int:
 
 
 def test_this_runs_jvm_keeps_c2_off_the_planning_code(spark, settings):
-    if switched_off():
+    if switched_off(SWITCH_ENV):
         pytest.skip(f"{SWITCH_ENV} is off")
     # HotSpot prints each directive: its patterns, then its c1 and its c2 options
     shipped = re.findall(r'"([^"]+\.\*)"', (settings.project_dir / DIRECTIVES_FILE).read_text())
