@@ -6,11 +6,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test test-fast bench constraints clean
+.PHONY: install demo lint test test-fast bench constraints clean
 
-# The class archive (segments/spark/class_archive.py) is recorded once per JDK and pyspark version.
 install: $(INSTALLED)
-	@$(BIN)/python -m segments.spark.class_archive
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || \
@@ -23,22 +21,28 @@ $(INSTALLED): pyproject.toml constraints.txt
 demo: install
 	$(BIN)/segments run
 
-test: install
+# ruff for the Python (lint, then the formatter's check), sqlfluff for the dbt models (.sqlfluff)
+lint: install
+	$(BIN)/ruff check segments ml tools tests
+	$(BIN)/ruff format --check segments ml tools tests
+	$(BIN)/sqlfluff lint models tests/data_tests
+
+test: lint
 	$(BIN)/pytest
 
-test-fast: install
+test-fast: lint
 	$(BIN)/pytest -m "not integration and not server"
 
 # The pipeline at the real file, 5M and 50M generated lines (about 20 minutes on 2 cores), 10M
 # generated Amazon reviews (about 6 minutes), then the k search, the dashboard and the server path;
 # results in artifacts/bench/.
 bench: install
-	$(BIN)/segments bench
-	$(BIN)/segments bench --source amazon_reviews
-	$(BIN)/python -m benchmarks.kmeans
+	$(BIN)/segments-dev bench
+	$(BIN)/segments-dev bench --source amazon_reviews
+	$(BIN)/python -m tools.benchmarks.kmeans
 	@test -f .segments/reports/dashboard.html || $(BIN)/segments run
-	$(BIN)/python -m benchmarks.dashboard
-	$(BIN)/python -m benchmarks.serve
+	$(BIN)/python -m tools.benchmarks.dashboard
+	$(BIN)/python -m tools.benchmarks.serve
 
 constraints:
 	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints

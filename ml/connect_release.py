@@ -15,13 +15,13 @@ model, while nothing else is in flight. Embedded sessions keep models in the JVM
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import pyspark.ml.util as ml_util
 from pyspark.sql import SparkSession
 
-from segments.spark.session import is_connect
+from segments.warehouse.session import is_connect
 
 
 @contextmanager

@@ -20,11 +20,13 @@ FEATURES = "features"
 
 def feature_pipeline() -> Pipeline:
     logs = ", ".join(f"log1p(cast({name} as double)) as log_{name}" for name in RFM_COLUMNS)
-    return Pipeline(stages=[
-        SQLTransformer(statement=f"select *, {logs} from __THIS__"),
-        VectorAssembler(inputCols=list(LOG_COLUMNS), outputCol="log_rfm"),
-        StandardScaler(inputCol="log_rfm", outputCol=FEATURES, withMean=True, withStd=True),
-    ])
+    return Pipeline(
+        stages=[
+            SQLTransformer(statement=f"select *, {logs} from __THIS__"),
+            VectorAssembler(inputCols=list(LOG_COLUMNS), outputCol="log_rfm"),
+            StandardScaler(inputCol="log_rfm", outputCol=FEATURES, withMean=True, withStd=True),
+        ]
+    )
 
 
 # Customers per partition of the canonical layout below: a few partitions at 50 M lines (400,000

@@ -20,9 +20,9 @@ WCSS always covers every customer.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable
 
 from kneed import KneeLocator
 from pyspark.ml.clustering import KMeans, KMeansModel
@@ -30,7 +30,7 @@ from pyspark.ml.evaluation import ClusteringEvaluator
 from pyspark.sql import DataFrame
 
 from ml.features import FEATURES
-from segments.spark.session import is_connect
+from segments.warehouse.session import is_connect
 
 SILHOUETTE_SAMPLE_ROWS = 50_000
 
@@ -44,8 +44,9 @@ class KResult:
 
 
 def kmeans(k: int, seed: int) -> KMeans:
-    return KMeans(k=k, seed=seed, featuresCol=FEATURES, predictionCol="cluster_id",
-                  initMode="k-means||", maxIter=30, tol=1e-4)
+    return KMeans(
+        k=k, seed=seed, featuresCol=FEATURES, predictionCol="cluster_id", initMode="k-means||", maxIter=30, tol=1e-4
+    )
 
 
 def silhouette_sample(features: DataFrame, rows: int, seed: int) -> DataFrame:
@@ -55,7 +56,11 @@ def silhouette_sample(features: DataFrame, rows: int, seed: int) -> DataFrame:
 
 
 def evaluate_k(
-    features: DataFrame, rows: int, ks: list[int], seed: int, say: Callable[[str], None] = lambda _: None,
+    features: DataFrame,
+    rows: int,
+    ks: list[int],
+    seed: int,
+    say: Callable[[str], None] = lambda _: None,
     threads: int | None = None,
 ) -> tuple[list[KResult], dict[int, KMeansModel]]:
     """Fit every k on the (cached) scaled features of `rows` customers, `threads` fits at a time
@@ -68,8 +73,12 @@ def evaluate_k(
     def fit(k: int) -> tuple[KResult, KMeansModel]:
         started = time.monotonic()
         model = kmeans(k, seed).fit(features)
-        evaluator = ClusteringEvaluator(featuresCol=FEATURES, predictionCol="cluster_id",
-                                        metricName="silhouette", distanceMeasure="squaredEuclidean")
+        evaluator = ClusteringEvaluator(
+            featuresCol=FEATURES,
+            predictionCol="cluster_id",
+            metricName="silhouette",
+            distanceMeasure="squaredEuclidean",
+        )
         silhouette = evaluator.evaluate(model.transform(sample))
         return KResult(k, model.summary.trainingCost, silhouette, time.monotonic() - started), model
 
@@ -78,7 +87,7 @@ def evaluate_k(
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="k-search") if threads > 1 else None
     try:
         # in k order, each as soon as it and those before are done
-        for result, model in (pool.map(fit, ks) if pool else map(fit, ks)):
+        for result, model in pool.map(fit, ks) if pool else map(fit, ks):
             results.append(result)
             models[result.k] = model
             say(f"      k={result.k:<3} WCSS {result.wcss:>12,.1f}   silhouette {result.silhouette:.4f}")
@@ -92,8 +101,7 @@ def evaluate_k(
 def elbow(results: list[KResult]) -> int | None:
     if len(results) < 3:
         return None
-    locator = KneeLocator([r.k for r in results], [r.wcss for r in results],
-                          curve="convex", direction="decreasing")
+    locator = KneeLocator([r.k for r in results], [r.wcss for r in results], curve="convex", direction="decreasing")
     return int(locator.knee) if locator.knee is not None else None
 
 

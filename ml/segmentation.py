@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pyspark.ml import PipelineModel
 from pyspark.ml.functions import vector_to_array
@@ -27,11 +28,12 @@ from ml.connect_release import models_released_at_exit
 from ml.features import FEATURES, RFM_COLUMNS, canonical_layout, feature_pipeline
 from ml.k_selection import KResult, choose_k, evaluate_k
 from ml.labels import SEGMENT_NAMES, Centroid, name_clusters
-from ml.store import publish
 from segments.errors import UserError
-from segments.spark.session import is_connect
+from segments.warehouse.publish import publish
+from segments.warehouse.session import is_connect
 
 RFM_TABLE = "analytics.fct_customer_rfm"
+ML_SCHEMA = "ml"  # ml.<name> views; their versions in ml_versions (segments/warehouse/publish.py)
 NAMES_FILE = "segments.json"
 
 
@@ -62,8 +64,10 @@ class SegmentationOptions:
                 f"Use 2 <= k-min <= k-max <= {len(SEGMENT_NAMES)} (there are {len(SEGMENT_NAMES)} segment names)",
             )
         if self.k != "auto" and not (isinstance(self.k, int) and self.k_min <= self.k <= self.k_max):
-            raise UserError(f"k = {self.k} is not in the k range {self.k_min}..{self.k_max}",
-                            "Give --k inside --k-min..--k-max, or --k auto")
+            raise UserError(
+                f"k = {self.k} is not in the k range {self.k_min}..{self.k_max}",
+                "Give --k inside --k-min..--k-max, or --k auto",
+            )
 
 
 def new_run_id() -> str:
@@ -79,8 +83,10 @@ def _distance(centers: list[list[float]]) -> Column:
 
 
 def _assign(scored: DataFrame, centers: list[list[float]], names: dict[int, str], run_id: str) -> DataFrame:
-    segment = F.element_at(F.create_map(*(x for cid, name in sorted(names.items()) for x in (F.lit(cid), F.lit(name)))),
-                           F.col("cluster_id"))
+    segment = F.element_at(
+        F.create_map(*(x for cid, name in sorted(names.items()) for x in (F.lit(cid), F.lit(name)))),
+        F.col("cluster_id"),
+    )
     return scored.select(
         F.lit(run_id).alias("run_id"),
         "customer_id",
@@ -98,13 +104,21 @@ def _cluster_profile(assigned: DataFrame, rfm: DataFrame, centers: list[list[flo
         *(F.round(F.avg(c), 2).alias(f"mean_{c}") for c in RFM_COLUMNS),
         *(F.percentile(c, 0.5).alias(f"median_{c}") for c in RFM_COLUMNS),
     )
-    centre_rows = F.array(*(
-        F.struct(F.lit(i).alias("cid"), *(F.lit(float(x)).alias(f"centroid_{c}") for x, c in zip(centre, RFM_COLUMNS)))
-        for i, centre in enumerate(centers)
-    ))
+    centre_rows = F.array(
+        *(
+            F.struct(
+                F.lit(i).alias("cid"), *(F.lit(float(x)).alias(f"centroid_{c}") for x, c in zip(centre, RFM_COLUMNS))
+            )
+            for i, centre in enumerate(centers)
+        )
+    )
     centres = assigned.sparkSession.range(1).select(F.inline(centre_rows))
-    return (stats.join(centres, stats.cluster_id == centres.cid).drop("cid")
-            .select(F.lit(run_id).alias("run_id"), "*").orderBy("cluster_id"))
+    return (
+        stats.join(centres, stats.cluster_id == centres.cid)
+        .drop("cid")
+        .select(F.lit(run_id).alias("run_id"), "*")
+        .orderBy("cluster_id")
+    )
 
 
 def segment_customers(
@@ -121,7 +135,11 @@ def segment_customers(
 
 
 def _fit_and_publish(
-    spark: SparkSession, models_dir: Path, options: SegmentationOptions, say: Callable[[str], None], source: str,
+    spark: SparkSession,
+    models_dir: Path,
+    options: SegmentationOptions,
+    say: Callable[[str], None],
+    source: str,
 ) -> SegmentationResult:
     seed = options.seed
     run_id = new_run_id()
@@ -145,20 +163,27 @@ def _fit_and_publish(
         centers = [list(map(float, c)) for c in kmeans_model.clusterCenters()]
         names = name_clusters([Centroid(i, *c) for i, c in enumerate(centers)])
         assigned = _assign(kmeans_model.transform(features), centers, names, run_id)
-        publish(spark, assigned, "ml_customer_clusters", run_id)
+        publish(spark, assigned, ML_SCHEMA, "ml_customer_clusters")
     finally:
         features.unpersist()
     model_path = models_dir / "kmeans" / run_id
 
     def save_model() -> None:
         PipelineModel(stages=[*features_model.stages, kmeans_model]).write().overwrite().save(str(model_path))
-        (model_path / NAMES_FILE).write_text(json.dumps(
-            {"run_id": run_id, "k": chosen, "seed": seed, "names": {str(c): n for c, n in names.items()}}, indent=2))
+        (model_path / NAMES_FILE).write_text(
+            json.dumps(
+                {"run_id": run_id, "k": chosen, "seed": seed, "names": {str(c): n for c, n in names.items()}}, indent=2
+            )
+        )
 
     profile, _, _ = _side_by_side(
         spark,
-        lambda: publish(spark, _cluster_profile(spark.table("ml.ml_customer_clusters"), rfm, centers, run_id),
-                        "ml_clusters", run_id),
+        lambda: publish(
+            spark,
+            _cluster_profile(spark.table("ml.ml_customer_clusters"), rfm, centers, run_id),
+            ML_SCHEMA,
+            "ml_clusters",
+        ),
         lambda: _publish_k_selection(spark, results, chosen, run_id),
         save_model,
     )
@@ -179,19 +204,28 @@ def _side_by_side(spark: SparkSession, *steps: Callable[[], Any]) -> list[Any]:
 
 
 def _publish_k_selection(spark: SparkSession, results: list[KResult], chosen: int, run_id: str) -> None:
-    rows = F.array(*(
-        F.struct(F.lit(run_id).alias("run_id"), F.lit(r.k).alias("k"), F.lit(r.wcss).alias("wcss"),
-                 F.lit(r.silhouette).alias("silhouette"), F.lit(r.k == chosen).alias("is_chosen"))
-        for r in results
-    ))
+    rows = F.array(
+        *(
+            F.struct(
+                F.lit(run_id).alias("run_id"),
+                F.lit(r.k).alias("k"),
+                F.lit(r.wcss).alias("wcss"),
+                F.lit(r.silhouette).alias("silhouette"),
+                F.lit(r.k == chosen).alias("is_chosen"),
+            )
+            for r in results
+        )
+    )
     new = spark.range(1).select(F.inline(rows))
     if spark.catalog.tableExists("ml.ml_k_selection"):
         new = spark.table("ml.ml_k_selection").unionByName(new)
-    publish(spark, new, "ml_k_selection", run_id)
+    publish(spark, new, ML_SCHEMA, "ml_k_selection")
 
 
 def _segment_sizes(clusters: DataFrame) -> dict[str, int]:
-    return {r["segment"]: r["customers"] for r in clusters.groupBy("segment").agg(F.count("*").alias("customers")).collect()}
+    return {
+        r["segment"]: r["customers"] for r in clusters.groupBy("segment").agg(F.count("*").alias("customers")).collect()
+    }
 
 
 def latest_model(models_dir: Path) -> Path | None:
@@ -200,7 +234,10 @@ def latest_model(models_dir: Path) -> Path | None:
 
 
 def score_customers(
-    spark: SparkSession, model_path: Path, say: Callable[[str], None] = lambda _: None, source: str = RFM_TABLE,
+    spark: SparkSession,
+    model_path: Path,
+    say: Callable[[str], None] = lambda _: None,
+    source: str = RFM_TABLE,
 ) -> SegmentationResult:
     """Score every RFM customer with a saved model, without refitting."""
     with models_released_at_exit(spark):
@@ -214,7 +251,7 @@ def _score(spark: SparkSession, model_path: Path, say: Callable[[str], None], so
     centers = [list(map(float, c)) for c in model.stages[-1].clusterCenters()]
     run_id = new_run_id()
     assigned = _assign(model.transform(spark.table(source)), centers, names, run_id)
-    publish(spark, assigned, "ml_customer_clusters", run_id)
+    publish(spark, assigned, ML_SCHEMA, "ml_customer_clusters")
     sizes = _segment_sizes(spark.table("ml.ml_customer_clusters"))
     say(f"      scored with the model of run {info['run_id']} (k={info['k']})")
     return SegmentationResult(run_id, info["k"], [], names, model_path, sizes)

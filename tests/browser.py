@@ -37,10 +37,21 @@ class Chromium:
     def __init__(self, width: int = 1400, height: int = 1000) -> None:
         self.profile = Path(tempfile.mkdtemp(prefix="segments-chromium-"))
         self.process = subprocess.Popen(
-            [chromium_binary(), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-extensions", "--disable-background-networking", "--remote-debugging-port=0",
-             f"--user-data-dir={self.profile}", f"--window-size={width},{height}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                chromium_binary(),
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-extensions",
+                "--disable-background-networking",
+                "--remote-debugging-port=0",
+                f"--user-data-dir={self.profile}",
+                f"--window-size={width},{height}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         port = self._wait_for_port()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
@@ -86,8 +97,9 @@ class Chromium:
 
     def open_offline(self, path: Path) -> float:
         """Open a local file with the network disabled; seconds until the load event."""
-        self.send("Network.emulateNetworkConditions", offline=True, latency=0,
-                  downloadThroughput=-1, uploadThroughput=-1)
+        self.send(
+            "Network.emulateNetworkConditions", offline=True, latency=0, downloadThroughput=-1, uploadThroughput=-1
+        )
         started = time.monotonic()
         self.send("Page.navigate", url=path.resolve().as_uri())
         self.wait_for("Page.loadEventFired")
@@ -114,9 +126,12 @@ class Chromium:
 
     def outside_requests(self) -> list[str]:
         """URLs the page asked for that are not inside the file itself."""
-        return [m["params"]["request"]["url"] for m in self.events
-                if m.get("method") == "Network.requestWillBeSent"
-                and not m["params"]["request"]["url"].startswith(("file:", "data:", "about:"))]
+        return [
+            m["params"]["request"]["url"]
+            for m in self.events
+            if m.get("method") == "Network.requestWillBeSent"
+            and not m["params"]["request"]["url"].startswith(("file:", "data:", "about:"))
+        ]
 
     def screenshot(self, out: Path) -> Path:
         data = self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]
@@ -135,7 +150,7 @@ class Chromium:
                 self.process.kill()
             shutil.rmtree(self.profile, ignore_errors=True)
 
-    def __enter__(self) -> "Chromium":
+    def __enter__(self) -> Chromium:
         return self
 
     def __exit__(self, *exc: object) -> None:

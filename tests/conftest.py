@@ -10,29 +10,15 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+
 import pytest
+
+from tests.helpers import FIXTURE_THRESHOLDS, write_quality_config
 
 STATE_DIR = Path(tempfile.mkdtemp(prefix="segments-tests-"))
 os.environ["SEGMENTS_HOME"] = str(STATE_DIR)
 os.environ["DBT_TARGET_PATH"] = str(STATE_DIR / "dbt-target")
 os.environ.setdefault("SEGMENTS_DRIVER_MEMORY", "4g")
-
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-REAL_FILE = PROJECT_DIR / "data" / "online_retail.csv.gz"
-# online_retail_small.csv plants 3 unparseable lines in 30, above the default 5 % rejected share.
-FIXTURE_THRESHOLDS = {"raw": {"max_rejected_share": 0.2}}
-
-
-def write_quality_config(path: Path, changes: dict[str, dict]) -> Path:
-    """A copy of the project's quality.yml with some thresholds changed, e.g. {"raw": {"max_abs_quantity": 5}}."""
-    import yaml
-
-    config = yaml.safe_load((PROJECT_DIR / "quality.yml").read_text())
-    for section, values in changes.items():
-        config[section].update(values)
-    path.write_text(yaml.safe_dump(config))
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +39,7 @@ def settings():
 
 @pytest.fixture(scope="session")
 def spark(settings):
-    from segments.spark.session import embedded_session
+    from segments.warehouse.session import embedded_session
 
     session = embedded_session(settings)
     yield session

@@ -89,8 +89,7 @@ def differences(now: list[list[str]], stored: list[list[str]]) -> list[tuple[lis
     """(row now, row stored) for every row that differs; every row when the counts differ."""
     if len(now) != len(stored):
         return list(zip(now, stored)) or [(now, stored)]
-    return [(a, b) for a, b in zip(now, stored)
-            if len(a) != len(b) or not all(_same_cell(x, y) for x, y in zip(a, b))]
+    return [(a, b) for a, b in zip(now, stored) if len(a) != len(b) or not all(_same_cell(x, y) for x, y in zip(a, b))]
 
 
 def stored_digests() -> dict[str, dict[str, object]]:
@@ -113,7 +112,7 @@ if __name__ == "__main__":
     if sys.argv[1:] != ["--write"]:
         sys.exit(__doc__)
     from segments.settings import load_settings
-    from segments.spark.session import embedded_session
+    from segments.warehouse.session import embedded_session
 
     write(embedded_session(load_settings()))
     print(f"written to {EXPECTED_DIR}")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyspark
 
-from tests.conftest import PROJECT_DIR
+from tests.helpers import PROJECT_DIR
 
 BIN = Path(sys.executable).parent
 SPARK_HOME = Path(pyspark.__file__).parent
@@ -38,8 +38,15 @@ def free_port() -> int:
 
 
 def segments(args: list[str], env: dict[str, str], timeout: float = 900, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "segments"), *args], env=env, cwd=PROJECT_DIR, capture_output=True,
-                          text=True, timeout=timeout, **kwargs)
+    return subprocess.run(
+        [str(BIN / "segments"), *args],
+        env=env,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **kwargs,
+    )
 
 
 class Server:
@@ -50,14 +57,18 @@ class Server:
         self.log = Path(env["SEGMENTS_HOME"]) / f"serve-{time.time_ns()}.out"
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            [str(BIN / "segments"), "serve", *args], env=env, cwd=PROJECT_DIR,
-            stdout=self.log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+            [str(BIN / "segments"), "serve", *args],
+            env=env,
+            cwd=PROJECT_DIR,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def output(self) -> str:
         return self.log.read_text()
 
-    def wait_ready(self, timeout: float = 180) -> "Server":
+    def wait_ready(self, timeout: float = 180) -> Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if "Ready." in self.output():
@@ -81,20 +92,27 @@ class Server:
 
 def server_env(base: dict[str, str], state: Path) -> dict[str, str]:
     env = dict(base)
-    env.update({
-        "SEGMENTS_HOME": str(state),
-        "DBT_TARGET_PATH": str(state / "dbt-target"),
-        "SEGMENTS_THRIFT_PORT": str(free_port()),
-        "SEGMENTS_CONNECT_PORT": str(free_port()),
-    })
+    env.update(
+        {
+            "SEGMENTS_HOME": str(state),
+            "DBT_TARGET_PATH": str(state / "dbt-target"),
+            "SEGMENTS_THRIFT_PORT": str(free_port()),
+            "SEGMENTS_CONNECT_PORT": str(free_port()),
+        }
+    )
     return env
 
 
 def hive_connection(env: dict[str, str], user: str = "tester", password: str | None = None):
     from pyhive import hive
 
-    return hive.connect(host="127.0.0.1", port=int(env["SEGMENTS_THRIFT_PORT"]), username=user,
-                        password=password, auth="LDAP" if password is not None else "NONE")
+    return hive.connect(
+        host="127.0.0.1",
+        port=int(env["SEGMENTS_THRIFT_PORT"]),
+        username=user,
+        password=password,
+        auth="LDAP" if password is not None else "NONE",
+    )
 
 
 def read_tables(env: dict[str, str], tables: dict[str, str] = PUBLISHED, **login) -> dict[str, list[tuple]]:
@@ -113,12 +131,26 @@ def read_tables(env: dict[str, str], tables: dict[str, str] = PUBLISHED, **login
         connection.close()
 
 
-
 def beeline(env: dict[str, str], sql: str, user: str = "tester", password: str = "") -> subprocess.CompletedProcess:
     """beeline (from the pyspark jars) over JDBC, CSV output."""
     url = f"jdbc:hive2://127.0.0.1:{env['SEGMENTS_THRIFT_PORT']}/analytics"
-    command = ["java", "-cp", f"{JARS}/*", "org.apache.hive.beeline.BeeLine", "-u", url, "-n", user,
-               "-p", password, "--silent=true", "--showHeader=true", "--outputformat=csv2", "-e", sql]
+    command = [
+        "java",
+        "-cp",
+        f"{JARS}/*",
+        "org.apache.hive.beeline.BeeLine",
+        "-u",
+        url,
+        "-n",
+        user,
+        "-p",
+        password,
+        "--silent=true",
+        "--showHeader=true",
+        "--outputformat=csv2",
+        "-e",
+        sql,
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=300)
 
 
@@ -128,19 +160,49 @@ class StandaloneCluster:
     def __init__(self, work_dir: Path, cores: int = 2, memory: str = "3g") -> None:
         self.port = free_port()
         self.url = f"spark://127.0.0.1:{self.port}"
-        env = dict(os.environ, SPARK_HOME=str(SPARK_HOME), SPARK_LOCAL_IP="127.0.0.1",
-                   SPARK_WORKER_DIR=str(work_dir / "worker"), SPARK_LOG_DIR=str(work_dir))
+        env = dict(
+            os.environ,
+            SPARK_HOME=str(SPARK_HOME),
+            SPARK_LOCAL_IP="127.0.0.1",
+            SPARK_WORKER_DIR=str(work_dir / "worker"),
+            SPARK_LOG_DIR=str(work_dir),
+        )
         spark_class = str(SPARK_HOME / "bin" / "spark-class")
         self.master = subprocess.Popen(
-            [spark_class, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-             "--port", str(self.port), "--webui-port", str(free_port())],
-            env=env, stdout=(work_dir / "master.out").open("w"), stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                spark_class,
+                "org.apache.spark.deploy.master.Master",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--webui-port",
+                str(free_port()),
+            ],
+            env=env,
+            stdout=(work_dir / "master.out").open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.worker = subprocess.Popen(
-            [spark_class, "org.apache.spark.deploy.worker.Worker", self.url, "--host", "127.0.0.1",
-             "--cores", str(cores), "--memory", memory, "--webui-port", str(free_port())],
-            env=env, stdout=(work_dir / "worker.out").open("w"), stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                spark_class,
+                "org.apache.spark.deploy.worker.Worker",
+                self.url,
+                "--host",
+                "127.0.0.1",
+                "--cores",
+                str(cores),
+                "--memory",
+                memory,
+                "--webui-port",
+                str(free_port()),
+            ],
+            env=env,
+            stdout=(work_dir / "worker.out").open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.work_dir = work_dir
         self._wait_registered()
 
@@ -150,8 +212,9 @@ class StandaloneCluster:
             if "Successfully registered with master" in (self.work_dir / "worker.out").read_text():
                 return
             time.sleep(0.5)
-        raise AssertionError("the standalone worker did not register:\n"
-                             + (self.work_dir / "worker.out").read_text()[-3000:])
+        raise AssertionError(
+            "the standalone worker did not register:\n" + (self.work_dir / "worker.out").read_text()[-3000:]
+        )
 
     def executors_run(self) -> list[Path]:
         """Executor folders the worker created: proof that work ran on the cluster."""
@@ -211,11 +274,13 @@ cn: {user}
 sn: {user}
 userPassword: {password}
 """)
-        subprocess.run(["/usr/sbin/slapadd", "-f", str(config), "-l", str(entries)], check=True,
-                       capture_output=True)
+        subprocess.run(["/usr/sbin/slapadd", "-f", str(config), "-l", str(entries)], check=True, capture_output=True)
         self.process = subprocess.Popen(
             ["/usr/sbin/slapd", "-f", str(config), "-h", self.url, "-d", "0"],
-            stdout=(work_dir / "slapd.out").open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+            stdout=(work_dir / "slapd.out").open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             with closing(socket.socket()) as probe:

@@ -15,16 +15,16 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Protocol
 
 from pyspark.sql import SparkSession
 
 from segments.errors import UserError
 from segments.quality.config import QualityConfig
-from segments.quality.amazon_suites import LAYERS as AMAZON_LAYERS
-from segments.quality.suites import LAYERS, TABLES, Batch
+from segments.quality.suites import SHARED_LAYERS, TABLES, Batch, Layer
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no usage calls: the machine may be offline
 DOCS_SITE = "segments"
@@ -51,6 +51,7 @@ class Failure:
 @dataclass
 class LayerReport:
     layer: str
+    when: str = ""  # when the pipeline checks it
     expectations: int = 0
     failures: list[Failure] = field(default_factory=list)
     seconds: float = 0.0
@@ -60,13 +61,21 @@ class LayerReport:
         return not self.failures
 
 
+class SourceContracts(Protocol):
+    """What a source (segments.sources.base.Source) declares for its raw and clean layers."""
+
+    quality_layers: Mapping[str, Layer]
+    quality_tables: Mapping[str, str]
+
+
 class QualityCheckFailed(UserError):
     def __init__(self, reports: list[LayerReport], docs: Path) -> None:
         self.reports = reports
         failed = [r for r in reports if not r.passed]
         lines = [
             f"data quality check failed: {len(r.failures)} of {r.expectations} expectations on layer "
-            f"'{r.layer}' ({LAYERS[r.layer][0]})" for r in failed
+            f"'{r.layer}' ({r.when})"
+            for r in failed
         ]
         lines += [f.line() for r in failed for f in r.failures]
         lines.append(f"Fix the input or the thresholds in the quality config; details in the Data Docs: {docs}")
@@ -106,11 +115,14 @@ class QualityChecker:
         self._gx = gx
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        self.context.add_data_docs_site(site_name=DOCS_SITE, site_config={
-            "class_name": "SiteBuilder",
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(self.docs_dir)},
-        })
+        self.context.add_data_docs_site(
+            site_name=DOCS_SITE,
+            site_config={
+                "class_name": "SiteBuilder",
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(self.docs_dir)},
+            },
+        )
         # Our session already runs: GE's datasource reuses it (else GE would start a plain session
         # without the Hive metastore, so without our tables).
         self.datasource = self.context.data_sources.add_spark(name="warehouse", persist=False)
@@ -127,10 +139,14 @@ class QualityChecker:
             asset = self.datasource.add_dataframe_asset(name=batch.name)
             self._batch_definitions[batch.name] = asset.add_batch_definition_whole_dataframe(batch.name)
         suite = self.context.suites.add(gx.ExpectationSuite(name=batch.name, expectations=batch.expectations))
-        definition = self.context.validation_definitions.add(gx.ValidationDefinition(
-            name=batch.name, data=self._batch_definitions[batch.name], suite=suite))
-        return self.context.checkpoints.add(gx.Checkpoint(
-            name=batch.name, validation_definitions=[definition], result_format={"result_format": "BOOLEAN_ONLY"}))
+        definition = self.context.validation_definitions.add(
+            gx.ValidationDefinition(name=batch.name, data=self._batch_definitions[batch.name], suite=suite)
+        )
+        return self.context.checkpoints.add(
+            gx.Checkpoint(
+                name=batch.name, validation_definitions=[definition], result_format={"result_format": "BOOLEAN_ONLY"}
+            )
+        )
 
     def _run_batch(self, batch: Batch, report: LayerReport) -> None:
         checkpoint = self._checkpoint(batch)
@@ -143,28 +159,40 @@ class QualityChecker:
         detailed = checkpoint.validation_definitions[0].run(batch_parameters=parameters, result_format="SUMMARY")
         report.failures += [_failure(batch, r) for r in detailed.results if not r.success]
 
-    def check(self, layers: Iterable[str], tables: Mapping[str, str] | None = None,
-              say: Callable[[str], None] = lambda _: None, source: str = "online_retail") -> list[LayerReport]:
+    def check(
+        self,
+        layers: Iterable[str],
+        tables: Mapping[str, str] | None = None,
+        say: Callable[[str], None] = lambda _: None,
+        source: SourceContracts | None = None,
+    ) -> list[LayerReport]:
         """Run the layers' checkpoints; raise QualityCheckFailed (after building Data Docs) on a failure.
-        An Amazon Reviews run has its own raw and clean contracts; rfm and segments are shared."""
+        The raw and clean contracts are the source's; rfm and segments are shared. `tables` points
+        logical names at other tables (tests plant violations)."""
         if self.context is None:
             self._open()
-        spark, names = self.spark, {**TABLES, **(tables or {})}
-        contracts = {**LAYERS, **AMAZON_LAYERS} if source == "amazon_reviews" else LAYERS
+        spark = self.spark
+        names = {**TABLES, **(source.quality_tables if source else {}), **(tables or {})}
+        contracts = {**SHARED_LAYERS, **(source.quality_layers if source else {})}
         reports = []
         for layer in layers:
+            if layer not in contracts:
+                raise UserError(f"no data contract for layer '{layer}' here", "Check the layers of a source's run")
             when, needed, batches = contracts[layer]
             missing = [names[n] for n in needed if not spark.catalog.tableExists(names[n])]
             if missing:
-                raise UserError(f"cannot check layer '{layer}': table {missing[0]} does not exist",
-                                "Run `segments run` first")
+                raise UserError(
+                    f"cannot check layer '{layer}': table {missing[0]} does not exist", "Run `segments run` first"
+                )
             started = time.monotonic()
-            report = LayerReport(layer)
+            report = LayerReport(layer, when)
             for batch in batches(spark, self.config, names):
                 self._run_batch(batch, report)
             report.seconds = time.monotonic() - started
-            say(f"      {layer}: {report.expectations - len(report.failures)}/{report.expectations} "
-                f"expectations met ({report.seconds:.1f} s)")
+            say(
+                f"      {layer}: {report.expectations - len(report.failures)}/{report.expectations} "
+                f"expectations met ({report.seconds:.1f} s)"
+            )
             reports.append(report)
         self.context.build_data_docs(site_names=[DOCS_SITE])
         if any(not r.passed for r in reports):

@@ -128,5 +128,6 @@ def load_quality_config(path: Path) -> QualityConfig:
         amazon_raw = _section(document, "amazon_raw", AMAZON_RAW_KEYS, path)
         amazon_raw["earliest_review_date"] = dt.date.fromisoformat(str(amazon_raw["earliest_review_date"]))
         amazon_raw = AmazonRawThresholds(**amazon_raw)
-    return QualityConfig(path=path, raw=RawThresholds(**raw), segments=SegmentThresholds(**segments),
-                         amazon_raw=amazon_raw)
+    return QualityConfig(
+        path=path, raw=RawThresholds(**raw), segments=SegmentThresholds(**segments), amazon_raw=amazon_raw
+    )

@@ -8,27 +8,20 @@ Every expectation has a description: it is what a failure prints and what Data D
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 import great_expectations.expectations as gxe
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ml.labels import SEGMENT_NAMES
-from segments.ingest import LINES_TABLE
-from segments.ingest.online_retail import LINE_COLUMNS
 from segments.quality.config import QualityConfig
 
-# Logical name -> table. Tests point a name at a copy with a planted violation.
+# Logical name -> table, for the shared layers (a source adds its own). Tests point a name at a copy
+# with a planted violation.
 TABLES = {
-    "lines": LINES_TABLE,
-    "reviews": "raw.amazon_reviews",
-    "items": "raw.amazon_items",
     "purchases": "analytics.fct_purchases",
-    "order_lines": "analytics.fct_order_lines",
-    "iqr_bounds": "analytics.audit_iqr_bounds",
     "rfm": "analytics.fct_customer_rfm",
     "segments": "analytics.customer_segments",
     "k_selection": "ml.ml_k_selection",
@@ -36,8 +29,17 @@ TABLES = {
 }
 # The named segments of seeds/rfm_segment_map.csv (its completeness is a dbt test).
 RFM_SEGMENTS = (
-    "Champions", "Loyal Customers", "Potential Loyalists", "New Customers", "Promising",
-    "Need Attention", "About to Sleep", "At Risk", "Can't Lose Them", "Hibernating", "Lost",
+    "Champions",
+    "Loyal Customers",
+    "Potential Loyalists",
+    "New Customers",
+    "Promising",
+    "Need Attention",
+    "About to Sleep",
+    "At Risk",
+    "Can't Lose Them",
+    "Hibernating",
+    "Lost",
 )
 
 
@@ -52,101 +54,51 @@ class Batch:
 
 
 Tables = Mapping[str, str]
-
-
-def _raw(spark: SparkSession, config: QualityConfig, tables: Tables) -> list[Batch]:
-    limits = config.raw
-    loaded = F.col("reject_reason").isNull()
-    typed = [c for c in LINE_COLUMNS if c != "customer_id"]
-    frame = spark.table(tables["lines"]).select(
-        # a rejected line's fields are unparsed text: only loaded lines are held to the patterns
-        *(F.when(loaded, F.col(c)).alias(c) for c in typed),
-        F.nullif(F.trim("customer_id"), F.lit("")).alias("customer_id"),
-        "reject_reason",
-    )
-    latest = dt.date.today() + dt.timedelta(days=limits.latest_days_ahead)
-    earliest = limits.earliest_invoice_date
-    q = limits.max_abs_quantity
-    return [Batch("raw_lines", tables["lines"], frame, [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, description="at least one data line"),
-        gxe.ExpectTableColumnsToMatchSet(column_set=[*LINE_COLUMNS, "reject_reason"], exact_match=False,
-                                         description="every Online Retail column present"),
-        gxe.ExpectColumnValuesToBeOfType(column="quantity", type_="IntegerType",
-                                         description="Quantity parsed as a whole number"),
-        gxe.ExpectColumnValuesToBeOfType(column="unit_price", type_="DecimalType",
-                                         description="UnitPrice parsed as a decimal"),
-        gxe.ExpectColumnValuesToBeOfType(column="invoice_date", type_="TimestampType",
-                                         description="InvoiceDate parsed as a timestamp"),
-        gxe.ExpectColumnValuesToBeNull(column="reject_reason", mostly=1 - limits.max_rejected_share,
-                                       description=f"at most {limits.max_rejected_share:.0%} of lines rejected "
-                                                   f"by the parser (raw.max_rejected_share)"),
-        gxe.ExpectColumnValuesToNotBeNull(
-            column="customer_id", mostly=1 - limits.max_missing_customer_id_share,
-            description=f"at most {limits.max_missing_customer_id_share:.0%} of lines without CustomerID "
-                        f"(raw.max_missing_customer_id_share)"),
-        gxe.ExpectColumnValuesToMatchRegex(column="invoice_no", regex=limits.invoice_no_pattern,
-                                           description=f"InvoiceNo matches {limits.invoice_no_pattern}"),
-        gxe.ExpectColumnValuesToMatchRegex(column="stock_code", regex=limits.stock_code_pattern,
-                                           description=f"StockCode matches {limits.stock_code_pattern}"),
-        gxe.ExpectColumnValuesToNotBeInSet(column="quantity", value_set=[0], description="Quantity is not 0"),
-        gxe.ExpectColumnValuesToBeBetween(column="quantity", min_value=-q, max_value=q,
-                                          description=f"|Quantity| at most {q:,} (raw.max_abs_quantity)"),
-        gxe.ExpectColumnValuesToBeBetween(
-            column="invoice_date", min_value=dt.datetime.combine(earliest, dt.time()),
-            max_value=dt.datetime.combine(latest, dt.time()),
-            description=f"InvoiceDate between {earliest} and {latest} (raw.earliest_invoice_date, "
-                        f"raw.latest_days_ahead)"),
-    ])]
-
-
-def _clean(spark: SparkSession, config: QualityConfig, tables: Tables) -> list[Batch]:
-    merchandise = F.col("is_merchandise")
-    bounds = spark.table(tables["iqr_bounds"]).select("column_name", "lower_bound", "upper_bound").collect()
-    frame = spark.table(tables["order_lines"]).select(
-        "customer_id",
-        F.when(merchandise, F.col("unit_price")).alias("merchandise_unit_price"),
-        # capping bounds a cancellation's absolute quantity
-        F.when(merchandise, F.abs("quantity")).alias("merchandise_quantity"),
-    )
-    expectations = [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, description="at least one clean line"),
-        gxe.ExpectColumnValuesToNotBeNull(column="customer_id", description="every line has a customer"),
-        gxe.ExpectColumnValuesToBeBetween(column="merchandise_unit_price", min_value=0, strict_min=True,
-                                          description="merchandise lines have a price above 0"),
-    ]
-    for bound in bounds:
-        name, low, high = bound["column_name"], float(bound["lower_bound"]), float(bound["upper_bound"])
-        subject = "|quantity|" if name == "quantity" else name
-        expectations.append(gxe.ExpectColumnValuesToBeBetween(
-            column=f"merchandise_{name}", min_value=low, max_value=high,
-            description=f"merchandise {subject} within this run's IQR bounds [{low:g}, {high:g}] "
-                        f"(analytics.audit_iqr_bounds)"))
-    return [Batch("clean_order_lines", tables["order_lines"], frame, expectations)]
+# A layer's contract: (when the pipeline runs it, the tables it reads, how to build its batches)
+Layer = tuple[str, tuple[str, ...], Callable[[SparkSession, QualityConfig, Tables], list[Batch]]]
 
 
 def _rfm(spark: SparkSession, config: QualityConfig, tables: Tables) -> list[Batch]:
     frame = spark.table(tables["rfm"]).select(
-        "customer_id", "recency_days", "frequency", "monetary", "as_of_date",
+        "customer_id",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "as_of_date",
         F.to_date("last_purchase_at").alias("last_purchase_date"),
     )
-    return [Batch("customer_rfm", tables["rfm"], frame, [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, description="at least one customer"),
-        gxe.ExpectColumnValuesToNotBeNull(column="customer_id", description="customer_id is never null"),
-        gxe.ExpectColumnValuesToBeUnique(column="customer_id", description="one row per customer"),
-        gxe.ExpectColumnValuesToBeBetween(column="recency_days", min_value=0, description="recency_days >= 0"),
-        gxe.ExpectColumnValuesToBeBetween(column="frequency", min_value=1, description="frequency >= 1"),
-        gxe.ExpectColumnValuesToBeBetween(column="monetary", min_value=0, description="monetary >= 0"),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="as_of_date", column_B="last_purchase_date", or_equal=False,
-            description="the as-of date is after every customer's last purchase"),
-    ])]
+    return [
+        Batch(
+            "customer_rfm",
+            tables["rfm"],
+            frame,
+            [
+                gxe.ExpectTableRowCountToBeBetween(min_value=1, description="at least one customer"),
+                gxe.ExpectColumnValuesToNotBeNull(column="customer_id", description="customer_id is never null"),
+                gxe.ExpectColumnValuesToBeUnique(column="customer_id", description="one row per customer"),
+                gxe.ExpectColumnValuesToBeBetween(column="recency_days", min_value=0, description="recency_days >= 0"),
+                gxe.ExpectColumnValuesToBeBetween(column="frequency", min_value=1, description="frequency >= 1"),
+                gxe.ExpectColumnValuesToBeBetween(column="monetary", min_value=0, description="monetary >= 0"),
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="as_of_date",
+                    column_B="last_purchase_date",
+                    or_equal=False,
+                    description="the as-of date is after every customer's last purchase",
+                ),
+            ],
+        )
+    ]
 
 
 def _segments(spark: SparkSession, config: QualityConfig, tables: Tables) -> list[Batch]:
-    per_customer = spark.table(tables["segments"]).groupBy("customer_id").agg(
-        F.count(F.lit(1)).alias("segment_rows"),
-        F.max("kmeans_segment").alias("kmeans_segment"),
-        F.max("rfm_segment").alias("rfm_segment"),
+    per_customer = (
+        spark.table(tables["segments"])
+        .groupBy("customer_id")
+        .agg(
+            F.count(F.lit(1)).alias("segment_rows"),
+            F.max("kmeans_segment").alias("kmeans_segment"),
+            F.max("rfm_segment").alias("rfm_segment"),
+        )
     )
     rfm = spark.table(tables["rfm"]).select("customer_id", F.lit(True).alias("in_rfm"))
     customers = rfm.join(per_customer, "customer_id", "full_outer").select(
@@ -159,42 +111,71 @@ def _segments(spark: SparkSession, config: QualityConfig, tables: Tables) -> lis
     floor = config.segments.min_silhouette_of_chosen_k
     # ml_k_selection keeps every run's search: check the run that produced the current clusters
     current_run = spark.table(tables["clusters"]).select("run_id").distinct()
-    k_selection = spark.table(tables["k_selection"]).join(current_run, "run_id").select(
-        "k", "silhouette",
-        F.col("is_chosen").cast("int").alias("chosen"),
-        F.when(F.col("is_chosen"), F.col("silhouette")).alias("chosen_silhouette"),
+    k_selection = (
+        spark.table(tables["k_selection"])
+        .join(current_run, "run_id")
+        .select(
+            "k",
+            "silhouette",
+            F.col("is_chosen").cast("int").alias("chosen"),
+            F.when(F.col("is_chosen"), F.col("silhouette")).alias("chosen_silhouette"),
+        )
     )
     return [
-        Batch("customer_segments", tables["segments"], customers, [
-            gxe.ExpectColumnValuesToBeInSet(column="in_rfm", value_set=[True],
-                                            description=f"every segmented customer is in {tables['rfm']}"),
-            gxe.ExpectColumnValuesToBeInSet(column="segment_rows", value_set=[1],
-                                            description="every RFM customer has exactly one segment row"),
-            gxe.ExpectColumnValuesToNotBeNull(column="kmeans_segment", description="a k-means segment for everyone"),
-            gxe.ExpectColumnValuesToBeInSet(column="kmeans_segment", value_set=list(SEGMENT_NAMES),
-                                            description="k-means segment names from ml/labels.py"),
-            gxe.ExpectColumnValuesToNotBeNull(column="rfm_segment", description="an RFM segment for everyone"),
-            gxe.ExpectColumnValuesToBeInSet(column="rfm_segment", value_set=list(RFM_SEGMENTS),
-                                            description="RFM segment names from seeds/rfm_segment_map.csv"),
-        ]),
-        Batch("k_selection", tables["k_selection"], k_selection, [
-            gxe.ExpectTableRowCountToBeBetween(min_value=1, description="at least one k fitted"),
-            gxe.ExpectColumnValuesToNotBeNull(column="silhouette", description="a silhouette for every k"),
-            gxe.ExpectColumnValuesToBeBetween(column="silhouette", min_value=-1, max_value=1,
-                                              description="silhouette within -1..1"),
-            gxe.ExpectColumnSumToBeBetween(column="chosen", min_value=1, max_value=1,
-                                           description="exactly one k chosen"),
-            gxe.ExpectColumnValuesToBeBetween(
-                column="chosen_silhouette", min_value=floor,
-                description=f"the chosen k's silhouette >= {floor} (segments.min_silhouette_of_chosen_k)"),
-        ]),
+        Batch(
+            "customer_segments",
+            tables["segments"],
+            customers,
+            [
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="in_rfm", value_set=[True], description=f"every segmented customer is in {tables['rfm']}"
+                ),
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="segment_rows", value_set=[1], description="every RFM customer has exactly one segment row"
+                ),
+                gxe.ExpectColumnValuesToNotBeNull(
+                    column="kmeans_segment", description="a k-means segment for everyone"
+                ),
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="kmeans_segment",
+                    value_set=list(SEGMENT_NAMES),
+                    description="k-means segment names from ml/labels.py",
+                ),
+                gxe.ExpectColumnValuesToNotBeNull(column="rfm_segment", description="an RFM segment for everyone"),
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="rfm_segment",
+                    value_set=list(RFM_SEGMENTS),
+                    description="RFM segment names from seeds/rfm_segment_map.csv",
+                ),
+            ],
+        ),
+        Batch(
+            "k_selection",
+            tables["k_selection"],
+            k_selection,
+            [
+                gxe.ExpectTableRowCountToBeBetween(min_value=1, description="at least one k fitted"),
+                gxe.ExpectColumnValuesToNotBeNull(column="silhouette", description="a silhouette for every k"),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="silhouette", min_value=-1, max_value=1, description="silhouette within -1..1"
+                ),
+                gxe.ExpectColumnSumToBeBetween(
+                    column="chosen", min_value=1, max_value=1, description="exactly one k chosen"
+                ),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="chosen_silhouette",
+                    min_value=floor,
+                    description=f"the chosen k's silhouette >= {floor} (segments.min_silhouette_of_chosen_k)",
+                ),
+            ],
+        ),
     ]
 
 
-# Layer -> (when the pipeline runs it, the tables it reads, how to build its batches)
-LAYERS: dict[str, tuple[str, tuple[str, ...], Callable[[SparkSession, QualityConfig, Tables], list[Batch]]]] = {
-    "raw": ("after ingest", ("lines",), _raw),
-    "clean": ("after the cleaning build", ("order_lines", "iqr_bounds"), _clean),
+# Every source checks these layers in this order: its own raw and clean contracts (Source.quality),
+# then the shared ones below.
+LAYERS = ("raw", "clean", "rfm", "segments")
+SHARED_LAYERS: dict[str, Layer] = {
     "rfm": ("after the cleaning build", ("rfm",), _rfm),
     "segments": ("after the segment build", ("segments", "rfm", "k_selection", "clusters"), _segments),
 }

@@ -8,11 +8,12 @@ from pyspark.sql import SparkSession
 
 from segments.report.data import read_dashboard_data
 from segments.report.page import render_page
+from segments.report.sections import Sections
 
 
-def render_dashboard(spark: SparkSession) -> str:
+def render_dashboard(spark: SparkSession, sections: Sections) -> str:
     """The dashboard page: its queries read aggregates of the published tables, never the lines."""
-    return render_page(read_dashboard_data(spark))
+    return render_page(read_dashboard_data(spark, sections), sections)
 
 
 def save_dashboard(page: str, out: Path) -> Path:
@@ -23,5 +24,5 @@ def save_dashboard(page: str, out: Path) -> Path:
     return out
 
 
-def write_dashboard(spark: SparkSession, out: Path) -> Path:
-    return save_dashboard(render_dashboard(spark), out)
+def write_dashboard(spark: SparkSession, sections: Sections, out: Path) -> Path:
+    return save_dashboard(render_dashboard(spark, sections), out)

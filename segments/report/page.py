@@ -8,8 +8,9 @@ from datetime import datetime
 
 import plotly.offline
 
-from segments.report.charts import EXPLORATION_CHARTS, SEGMENT_CHARTS
-from segments.report.data import DashboardData, currency
+from segments.report.charts import SEGMENT_CHARTS
+from segments.report.data import currency
+from segments.report.sections import DashboardData, Sections
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 24px; color: #222; }
@@ -24,55 +25,8 @@ td.n { text-align: right; }
 """
 
 
-def _is_amazon(data: DashboardData) -> bool:
-    return data["run"]["source"].iloc[0] == "amazon_reviews"
-
-
 def _card_html(cards: list[tuple[str, str]]) -> str:
     return "".join(f'<div class="card">{html.escape(label)}<b>{html.escape(value)}</b></div>' for label, value in cards)
-
-
-def _amazon_cards(data: DashboardData) -> str:
-    purchases = data["purchases"].iloc[0]
-    read = int(data["reconciliation"]["row_count"].sum())
-    return _card_html([
-        ("review lines read", f"{read:,}"), ("purchases (kept reviews)", f"{purchases['purchases']:,}"),
-        ("customers", f"{purchases['customers']:,}"), ("products", f"{purchases['products']:,}"),
-        ("period", f"{purchases['first_at']:%Y-%m-%d} to {purchases['last_at']:%Y-%m-%d}"),
-    ])
-
-
-def _table(table_id: str, frame, columns: list[str]) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    rows = "".join(
-        "<tr>" + "".join(f"<td class=n>{v:,}</td>" if isinstance(v, int) else f"<td>{html.escape(str(v or ''))}</td>"
-                         for v in (row[c] for c in columns)) + "</tr>"
-        for _, row in frame.astype(object).iterrows()
-    )
-    return f'<table id="{table_id}"><tr>{head}</tr>{rows}</table>'
-
-
-def _amazon_audits(data: DashboardData) -> str:
-    return ("<h2>Where every review line went</h2>"
-            + _table("review-reconciliation", data["reconciliation"], ["outcome", "reason", "row_count", "description"])
-            + "<h2>Item metadata and prices</h2>"
-            + _table("item-prices", data["items_audit"], ["outcome", "reason", "items", "example"]))
-
-
-def _cards(data: DashboardData) -> str:
-    if _is_amazon(data):
-        return _amazon_cards(data)
-    summary = data["summary"].iloc[0]
-    assumptions = data["assumptions"]
-    cards = [
-        ("order lines", f"{summary['order_lines']:,}"), ("invoices", f"{summary['invoices']:,}"),
-        ("customers", f"{summary['customers']:,}"), ("products", f"{summary['products']:,}"),
-        ("countries", f"{summary['countries']:,}"),
-        ("period", f"{summary['first_invoiced_at']:%Y-%m-%d} to {summary['last_invoiced_at']:%Y-%m-%d}"),
-    ]
-    cards += [(row["assumption"], f"{row['share']:.1%} ({row['cancellation_count']:,} of {row['base_count']:,})")
-              for _, row in assumptions.iterrows()]
-    return _card_html(cards)
 
 
 def _segment_table(data: DashboardData) -> str:
@@ -85,17 +39,19 @@ def _segment_table(data: DashboardData) -> str:
             f"<td class=n>{s['mean_monetary']:,.0f}</td><td class=n>{s['revenue_share']:.1%}</td>"
             f"<td>{html.escape(str(s['recommended_action'] or ''))}</td></tr>"
         )
-    head = ("<tr><th>type</th><th>segment</th><th>customers</th><th>share</th><th>mean recency (days)</th>"
-            f"<th>mean frequency</th><th>mean monetary ({currency(data)})</th><th>revenue share</th><th>recommended action</th></tr>")
+    head = (
+        "<tr><th>type</th><th>segment</th><th>customers</th><th>share</th><th>mean recency (days)</th>"
+        f"<th>mean frequency</th><th>mean monetary ({currency(data)})</th><th>revenue share</th><th>recommended action</th></tr>"
+    )
     return f'<table id="segment-actions">{head}{"".join(rows)}</table>'
 
 
-def render_page(data: DashboardData, title: str = "Customer segments") -> str:
+def render_page(data: DashboardData, sections: Sections, title: str = "Customer segments") -> str:
     config = {"displaylogo": False}
     charts = "".join(
         f'<div class="chart" id="chart-{chart.__name__}">'
-        f'{chart(data).to_html(full_html=False, include_plotlyjs=False, config=config)}</div>'
-        for chart in (SEGMENT_CHARTS if _is_amazon(data) else EXPLORATION_CHARTS + SEGMENT_CHARTS)
+        f"{chart(data).to_html(full_html=False, include_plotlyjs=False, config=config)}</div>"
+        for chart in sections.charts + SEGMENT_CHARTS
     )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -104,10 +60,10 @@ def render_page(data: DashboardData, title: str = "Customer segments") -> str:
 </head><body>
 <h1>{html.escape(title)}</h1>
 <p class="meta">Generated {datetime.now():%Y-%m-%d %H:%M} by segments report; every figure is read from the warehouse tables.</p>
-<div class="cards">{_cards(data)}</div>
+<div class="cards">{_card_html(sections.cards(data))}</div>
 <h2>Segments and recommended actions</h2>
 {_segment_table(data)}
 <div class="figures">{charts}</div>
-{_amazon_audits(data) if _is_amazon(data) else ""}
+{sections.tables(data)}
 </body></html>
 """

@@ -15,16 +15,19 @@ def skip_hive_function_registry(spark: SparkSession) -> None:
     """
     jvm = spark._jvm
     flag = jvm.java.lang.Class.forName("org.apache.hadoop.hive.ql.metadata.Hive").getDeclaredField(
-        "didRegisterAllFuncs")
+        "didRegisterAllFuncs"
+    )
     flag.setAccessible(True)
     # flag.get() would reach Python as a plain int (py4j converts Numbers), so the AtomicInteger's
     # set(2) is composed and called on the JVM side with method handles.
     handles, method_type = jvm.java.lang.invoke.MethodHandles, jvm.java.lang.invoke.MethodType
     atomic = jvm.java.lang.Class.forName("java.util.concurrent.atomic.AtomicInteger")
     set_value = handles.publicLookup().findVirtual(
-        atomic, "set", method_type.methodType(jvm.java.lang.Void.TYPE, jvm.java.lang.Integer.TYPE))
+        atomic, "set", method_type.methodType(jvm.java.lang.Void.TYPE, jvm.java.lang.Integer.TYPE)
+    )
     done = spark.sparkContext._gateway.new_array(jvm.java.lang.Object, 1)
     done[0] = 2
-    mark_done = handles.filterReturnValue(handles.publicLookup().unreflectGetter(flag),
-                                          handles.insertArguments(set_value, 1, done))
+    mark_done = handles.filterReturnValue(
+        handles.publicLookup().unreflectGetter(flag), handles.insertArguments(set_value, 1, done)
+    )
     mark_done.invokeWithArguments(jvm.java.util.ArrayList())

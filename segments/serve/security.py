@@ -24,7 +24,7 @@ class LdapSettings:
     user_dn_pattern: str | None = None
 
     @classmethod
-    def from_env(cls) -> "LdapSettings | None":
+    def from_env(cls) -> LdapSettings | None:
         url = os.environ.get(LDAP_URL_ENV, "").strip()
         base_dn = os.environ.get(LDAP_BASE_DN_ENV, "").strip() or None
         pattern = os.environ.get(LDAP_USER_DN_PATTERN_ENV, "").strip() or None
@@ -63,8 +63,7 @@ def require_authentication(host: str, loopback: bool, ldap: LdapSettings | None)
     if loopback or ldap is not None:
         return
     raise UserError(
-        f"refusing to listen on {host} without authentication: anyone who can reach it could read "
-        f"and drop every table",
+        f"refusing to listen on {host} without authentication: anyone who can reach it could read and drop every table",
         f"Configure LDAP ({LDAP_URL_ENV} and {LDAP_BASE_DN_ENV}, see the README), "
         f"or listen on loopback only (--host 127.0.0.1)",
     )

@@ -15,16 +15,16 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from segments.errors import UserError
-from segments.serve.endpoints import CONNECT_HOST, Endpoints, is_loopback, port_free, wait_for_port
 from segments.serve.hive_registry import skip_hive_function_registry
 from segments.serve.security import LdapSettings, require_authentication
 from segments.settings import Settings
-from segments.spark.profile import spark_conf
+from segments.warehouse.endpoints import CONNECT_HOST, Endpoints, is_loopback, port_free, wait_for_port
+from segments.warehouse.profile import spark_conf
 
 CONNECT_PLUGIN = "org.apache.spark.sql.connect.SparkConnectPlugin"
 THRIFT_SERVER = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
@@ -43,20 +43,21 @@ def server_conf(settings: Settings, options: ServeOptions, ldap: LdapSettings | 
     """The embedded session's settings (profiles.yml `local`) plus both endpoints."""
     conf = spark_conf(settings.project_dir)
     endpoints = options.endpoints
-    conf.update({
-        "spark.app.name": "segments server",
-        "spark.plugins": CONNECT_PLUGIN,
-        "spark.connect.grpc.binding.address": CONNECT_HOST,
-        "spark.connect.grpc.binding.port": str(endpoints.connect_port),
-        "spark.hadoop.hive.server2.thrift.bind.host": endpoints.host,
-        "spark.hadoop.hive.server2.thrift.port": str(endpoints.port),
-        "spark.hadoop.hive.server2.transport.mode": "binary",
-    })
+    conf.update(
+        {
+            "spark.app.name": "segments server",
+            "spark.plugins": CONNECT_PLUGIN,
+            "spark.connect.grpc.binding.address": CONNECT_HOST,
+            "spark.connect.grpc.binding.port": str(endpoints.connect_port),
+            "spark.hadoop.hive.server2.thrift.bind.host": endpoints.host,
+            "spark.hadoop.hive.server2.thrift.port": str(endpoints.port),
+            "spark.hadoop.hive.server2.transport.mode": "binary",
+        }
+    )
     # A long-running service, not a batch job: G1, where the System.gc() calls that come with every
     # closed JDBC session run concurrently. With the embedded session's ParallelGC each one stopped
     # the server for about 0.4 s (740 full GCs in one fixture run through dbt).
-    conf["spark.driver.extraJavaOptions"] = conf.get("spark.driver.extraJavaOptions", "").replace(
-        "-XX:+UseParallelGC", "-XX:+UseG1GC -XX:+ExplicitGCInvokesConcurrent")
+    conf["spark.driver.defaultJavaOptions"] = "-XX:+UseG1GC -XX:+ExplicitGCInvokesConcurrent"
     if options.master:
         conf["spark.master"] = options.master
     for key, value in (ldap.hive_conf() if ldap else {}).items():
@@ -66,11 +67,15 @@ def server_conf(settings: Settings, options: ServeOptions, ldap: LdapSettings | 
 
 
 def _check_ports(endpoints: Endpoints) -> None:
-    for host, port, option in ((endpoints.host, endpoints.port, "--port"),
-                               (CONNECT_HOST, endpoints.connect_port, "--connect-port")):
+    for host, port, option in (
+        (endpoints.host, endpoints.port, "--port"),
+        (CONNECT_HOST, endpoints.connect_port, "--connect-port"),
+    ):
         if not port_free(host, port):
-            raise UserError(f"port {port} on {host} is already in use (another server?)",
-                            f"Stop what listens there, or choose another port with {option}")
+            raise UserError(
+                f"port {port} on {host} is already in use (another server?)",
+                f"Stop what listens there, or choose another port with {option}",
+            )
 
 
 def serve(settings: Settings, options: ServeOptions, say: Callable[[str], None] = print) -> None:
@@ -96,21 +101,27 @@ def serve(settings: Settings, options: ServeOptions, say: Callable[[str], None] 
         # properties but not the session's configuration.
         spark._jvm.java.lang.System.setProperty(key, value)
     thrift = spark._jvm.org.apache.spark.sql.hive.thriftserver.HiveThriftServer2.startWithContext(
-        spark._jsparkSession.sqlContext())
+        spark._jsparkSession.sqlContext()
+    )
     try:
         for host, port in ((endpoints.host, endpoints.port), (CONNECT_HOST, endpoints.connect_port)):
             probe_host = CONNECT_HOST if host in ("0.0.0.0", "::") else host
             if not wait_for_port(probe_host, port, START_TIMEOUT, alive=lambda: jvm_process.poll() is None):
-                raise UserError(f"the server did not start listening on {host}:{port}",
-                                f"See {settings.logs_dir / 'spark.log'}")
+                raise UserError(
+                    f"the server did not start listening on {host}:{port}", f"See {settings.logs_dir / 'spark.log'}"
+                )
         _write_server_file(settings, endpoints, conf, ldap)
         public = f" (from elsewhere: jdbc:hive2://{socket.getfqdn()}:{endpoints.port}/analytics)"
-        say(f"Ready. JDBC/ODBC (dbt, beeline, BI tools): {endpoints.jdbc_url}"
+        say(
+            f"Ready. JDBC/ODBC (dbt, beeline, BI tools): {endpoints.jdbc_url}"
             + (public if not is_loopback(endpoints.host) else "")
-            + (" (LDAP user and password)" if ldap else ""))
+            + (" (LDAP user and password)" if ldap else "")
+        )
         say(f"       Spark Connect (ml, Python):       {endpoints.connect_url}")
-        say(f"       pid {os.getpid()}; logs in {settings.logs_dir / 'spark.log'}; "
-            f"stop with Ctrl-C or `segments serve --stop`")
+        say(
+            f"       pid {os.getpid()}; logs in {settings.logs_dir / 'spark.log'}; "
+            f"stop with Ctrl-C or `segments serve --stop`"
+        )
         _wait_for_stop(lambda: jvm_process.poll() is None)
         say("Stopping ...")
     finally:
@@ -133,8 +144,9 @@ def _wait_for_stop(alive: Callable[[], bool]) -> None:
             signal.signal(sig, handler)
 
 
-def _write_server_file(settings: Settings, endpoints: Endpoints, conf: dict[str, str],
-                       ldap: LdapSettings | None) -> None:
+def _write_server_file(
+    settings: Settings, endpoints: Endpoints, conf: dict[str, str], ldap: LdapSettings | None
+) -> None:
     info = {
         "pid": os.getpid(),
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -172,8 +184,10 @@ def stop_server(settings: Settings, say: Callable[[str], None] = print) -> None:
     """Ask the server of this state folder to stop (SIGTERM) and wait until it has."""
     info = read_server_file(settings)
     if info is None:
-        raise UserError(f"no server is running on the state folder {settings.state_dir}",
-                        "Nothing to stop (start one with `segments serve`)")
+        raise UserError(
+            f"no server is running on the state folder {settings.state_dir}",
+            "Nothing to stop (start one with `segments serve`)",
+        )
     pid = int(info["pid"])
     if not _alive(pid):
         settings.server_file.unlink(missing_ok=True)
@@ -185,6 +199,8 @@ def stop_server(settings: Settings, say: Callable[[str], None] = print) -> None:
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.25)
     if _alive(pid):
-        raise UserError(f"the server (pid {pid}) is still stopping after {STOP_TIMEOUT} s",
-                        f"Wait, or kill it (kill {pid}); see {settings.logs_dir / 'spark.log'}")
+        raise UserError(
+            f"the server (pid {pid}) is still stopping after {STOP_TIMEOUT} s",
+            f"Wait, or kill it (kill {pid}); see {settings.logs_dir / 'spark.log'}",
+        )
     say("Stopped.")

@@ -1,0 +1,72 @@
+"""The end-of-run summary, read back from the warehouse tables the run built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyspark.sql import SparkSession
+
+RECONCILIATION = "analytics.audit_row_reconciliation"
+RFM = "analytics.fct_customer_rfm"
+SEGMENT_SUMMARY = "analytics.segment_summary"
+PLAYBOOK = "reference.segment_playbook"
+
+
+@dataclass
+class RunSummary:
+    counts: dict[str, int] = field(default_factory=dict)  # reason -> rows
+    outcomes: dict[str, str] = field(default_factory=dict)  # reason -> rejected/removed/kept
+    customers: int = 0
+    as_of_date: str | None = None
+    segments: list[dict] = field(default_factory=list)  # k-means segments, largest revenue first
+
+    def total(self, outcome: str | None = None) -> int:
+        return sum(n for reason, n in self.counts.items() if outcome in (None, self.outcomes[reason]))
+
+    def lines(self) -> list[str]:
+        width = max(len(r) for r in self.counts) + 2
+        out = [f"  rows in          {self.total():>10,}"]
+        for outcome in ("rejected", "removed"):
+            out.append(f"  rows {outcome:<11} {self.total(outcome):>10,}")
+            for reason, n in self.counts.items():
+                if self.outcomes[reason] == outcome and n:
+                    out.append(f"    {reason:<{width}} {n:>10,}")
+        out.append(f"  rows kept        {self.total('kept'):>10,}")
+        out.append(f"  customers scored {self.customers:>10,}   (RFM as of {self.as_of_date})")
+        if self.segments:
+            out.append("")
+            out.append(
+                f"  {'segment':<12}{'customers':>10}{'share':>8}{'recency':>9}{'frequency':>10}"
+                f"{'monetary':>10}{'revenue':>9}  recommended action"
+            )
+            for s in self.segments:
+                out.append(
+                    f"  {s['segment']:<12}{s['customers']:>10,}{s['customer_share']:>8.1%}"
+                    f"{s['mean_recency_days']:>8.0f}d{s['mean_frequency']:>10.1f}{s['mean_monetary']:>10,.0f}"
+                    f"{s['revenue_share']:>9.1%}  {s['recommended_action']}"
+                )
+        return out
+
+
+def read_summary(spark: SparkSession) -> RunSummary:
+    summary = RunSummary()
+    rows = spark.sql(f"select reason, outcome, row_count from {RECONCILIATION} order by rule_order, reason").collect()
+    for row in rows:
+        summary.counts[row["reason"]] = row["row_count"]
+        summary.outcomes[row["reason"]] = row["outcome"]
+    rfm = spark.sql(f"select count(*) as customers, max(as_of_date) as as_of from {RFM}").first()
+    summary.customers = rfm["customers"]
+    summary.as_of_date = str(rfm["as_of"])
+    if spark.catalog.tableExists(SEGMENT_SUMMARY):
+        summary.segments = [
+            row.asDict()
+            for row in spark.sql(f"""
+            select summary.*, playbook.recommended_action
+            from {SEGMENT_SUMMARY} as summary
+            left join {PLAYBOOK} as playbook
+                on playbook.segment_type = summary.segment_type and playbook.segment = summary.segment
+            where summary.segment_type = 'kmeans'
+            order by summary.revenue desc
+        """).collect()
+        ]
+    return summary

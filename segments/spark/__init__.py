@@ -1,1 +1,0 @@
-"""Spark session handling: the embedded session configured from profiles.yml."""
