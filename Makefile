@@ -21,11 +21,10 @@ $(INSTALLED): pyproject.toml constraints.txt
 demo: install
 	$(BIN)/segments run
 
-# ruff for the Python (lint, then the formatter's check), sqlfluff for the dbt models (.sqlfluff)
+# ruff for the Python: lint, then the formatter's check
 lint: install
 	$(BIN)/ruff check segments ml tools tests
 	$(BIN)/ruff format --check segments ml tools tests
-	$(BIN)/sqlfluff lint models tests/data_tests
 
 test: lint
 	$(BIN)/pytest
