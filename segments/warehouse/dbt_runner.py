@@ -62,6 +62,8 @@ def _layer(node: Any) -> str | None:
         return "seeds"
     if kind == "model":
         parts = Path(node.original_file_path).parts
+        if len(parts) > 4 and parts[1] == "sources":  # models/sources/<source>/<layer>/<model>.sql
+            return parts[3]
         return parts[1] if len(parts) > 2 else parts[0]
     return None
 
