@@ -1,59 +1,14 @@
--- One row per customer with at least one kept line. Country: the customer's most frequent country
--- over their lines (ties: alphabetical first). Amazon reviews name no country (null), and an order
--- is a review.
-{%- if var('data_source') == 'amazon_reviews' %}
+-- One row per customer with at least one kept line: first and last purchase, invoices (orders),
+-- lines and country. The source named by var data_source contributes it as
+-- int_<source>__customers (models/sources/<source>/), with these columns.
 select
     customer_id,
-    cast(null as string) as country,
-    min(event_at) as first_invoiced_at,
-    max(event_at) as last_invoiced_at,
-    count(*) as invoices,
-    count(*) as purchase_invoices,
-    cast(0 as bigint) as cancellation_invoices,
-    count(*) as order_lines,
-    cast(0 as bigint) as countries
-from {{ ref('fct_purchases') }}
-group by 1
-{%- else %}
-
-with invoices as (
-    -- the lines summed per invoice: the distinct counts run over invoices, not lines
-    select * from {{ ref('int_order_invoices') }}
-),
-
-countries as (
-    {{ most_frequent('invoices', 'customer_id', 'country', weight='order_lines') }}
-),
-
-activity as (
-    select
-        customer_id,
-        min(first_invoiced_at) as first_invoiced_at,
-        max(last_invoiced_at) as last_invoiced_at,
-        count(distinct invoice_no) as invoices,
-        count(distinct case when has_purchase then invoice_no end) as purchase_invoices,
-        count(distinct case when has_matched_cancellation then invoice_no end) as cancellation_invoices,
-        sum(order_lines) as order_lines,
-        count(distinct country) as countries
-    from invoices
-    group by 1
-),
-
-final as (
-    select
-        activity.customer_id,
-        countries.country,
-        activity.first_invoiced_at,
-        activity.last_invoiced_at,
-        activity.invoices,
-        activity.purchase_invoices,
-        activity.cancellation_invoices,
-        activity.order_lines,
-        activity.countries
-    from activity
-    left join countries
-        on activity.customer_id = countries.customer_id
-)
-
-select * from final
-{%- endif %}
+    country,
+    first_invoiced_at,
+    last_invoiced_at,
+    invoices,
+    purchase_invoices,
+    cancellation_invoices,
+    order_lines,
+    countries
+from {{ ref('int_' ~ var('data_source') ~ '__customers') }}
