@@ -1,4 +1,4 @@
-{#- One row per `partition_by` with the most frequent `value`; ties go to the smallest value.
+{#- One row per `partition_by` (one column) with the most frequent `value`; ties go to the smallest value.
     `relation` is a CTE or table; rows where `value` is null are ignored. A row counts once, or
     `weight` times when given (a count column of pre-aggregated rows). -#}
 {% macro most_frequent(relation, partition_by, value, value_alias=none, where=none, weight=none) -%}
@@ -12,7 +12,7 @@
             ) as frequency_rank
         from {{ relation }}
         where {{ value }} is not null {% if where %}and ({{ where }}){% endif %}
-        group by {{ partition_by }}, {{ value }}
+        group by 1, 2
     ) as ranked
     where frequency_rank = 1
 {%- endmacro %}

@@ -40,10 +40,10 @@ merchandise_purchases as (
     cross join as_of
     where
         purchases.is_merchandise
-        and purchases.event_date < as_of.as_of_date
         {%- if window_days %}
         and purchases.event_date >= date_sub(as_of.as_of_date, {{ window_days }})
         {%- endif %}
+        and purchases.event_date < as_of.as_of_date
 ),
 
 orders as (

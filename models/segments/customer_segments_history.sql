@@ -18,5 +18,5 @@ select
     monetary
 from customer_segments
 {% if is_incremental() %}
-where run_id not in (select distinct run_id from {{ this }})
+where run_id not in (select distinct previous_runs.run_id from {{ this }} as previous_runs)
 {% endif %}

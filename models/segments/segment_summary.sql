@@ -30,7 +30,7 @@ summarized as (
 
 final as (
     select
-        summarized.*,
+        *,
         round(customers / sum(customers) over (partition by segment_type), 4) as customer_share,
         round(revenue / sum(revenue) over (partition by segment_type), 4) as revenue_share
     from summarized

@@ -8,7 +8,7 @@ with history as (
 runs as (
     select run_id, dense_rank() over (order by max(scored_at) desc, run_id desc) as recency_rank
     from history
-    group by run_id
+    group by 1
 ),
 
 latest as (

@@ -21,10 +21,14 @@ missing_cells as (
     where map.rfm_segment is null
 ),
 
+used_segments as (
+    select distinct rfm_segment from {{ ref('rfm_segment_map') }}
+),
+
 missing_segments as (
     select playbook.segment as missing
     from {{ ref('segment_playbook') }} as playbook
-    left join (select distinct rfm_segment from {{ ref('rfm_segment_map') }}) as used
+    left join used_segments as used
         on playbook.segment = used.rfm_segment
     where playbook.segment_type = 'rfm' and used.rfm_segment is null
 )

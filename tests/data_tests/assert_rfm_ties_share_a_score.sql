@@ -5,10 +5,13 @@ with scores as (
 )
 
 select 'recency_days' as measure, cast(recency_days as string) as value from scores
-group by recency_days having count(distinct r_score) > 1
+group by recency_days
+having count(distinct r_score) > 1
 union all
-select 'frequency', cast(frequency as string) from scores
-group by frequency having count(distinct f_score) > 1
+select 'frequency' as measure, cast(frequency as string) as value from scores
+group by frequency
+having count(distinct f_score) > 1
 union all
-select 'monetary', cast(monetary as string) from scores
-group by monetary having count(distinct m_score) > 1
+select 'monetary' as measure, cast(monetary as string) as value from scores
+group by monetary
+having count(distinct m_score) > 1

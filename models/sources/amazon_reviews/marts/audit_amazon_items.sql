@@ -20,7 +20,10 @@ items as (
 ),
 
 extra_listings as (
-    select 'removed' as outcome, 'duplicate_listing' as reason, coalesce(sum(items_listed - 1), 0) as items,
+    select
+        'removed' as outcome,
+        'duplicate_listing' as reason,
+        coalesce(sum(items_listed - 1), 0) as items,
         cast(null as string) as example
     from items
 ),

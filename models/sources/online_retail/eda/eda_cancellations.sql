@@ -72,7 +72,7 @@ final as (
         select * from by_country
         union all
         select * from assumptions
-    )
+    ) as breakdowns
 )
 
 select * from final

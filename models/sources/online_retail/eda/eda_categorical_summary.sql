@@ -18,7 +18,7 @@ totals as (
 
 {{ alias }} as (
     select count({{ column }}) as {{ alias }}
-    from (select distinct {{ column }} from order_lines)
+    from (select distinct {{ column }} from order_lines) as distinct_values
 ),
 {%- endfor %}
 
@@ -26,7 +26,7 @@ invoices as (
     select
         count(invoice_no) as invoices,
         count(case when invoice_no like 'C%' then 1 end) as cancellation_invoices
-    from (select distinct invoice_no from order_lines)
+    from (select distinct invoice_no from order_lines) as distinct_invoices
 ),
 
 final as (

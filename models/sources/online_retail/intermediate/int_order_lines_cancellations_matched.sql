@@ -43,8 +43,10 @@ with_history as (
 matched as (
     select
         *,
-        is_checked_cancellation
-            and coalesce(largest_earlier_purchase_quantity >= abs(quantity), false) as is_matched_cancellation,
+        (
+            is_checked_cancellation
+            and coalesce(largest_earlier_purchase_quantity >= abs(quantity), false)
+        ) as is_matched_cancellation,
         is_checked_cancellation and earlier_same_quantity_purchases > 0 as has_same_quantity_purchase
     from with_history
 ),

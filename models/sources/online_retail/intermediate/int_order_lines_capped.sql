@@ -16,7 +16,8 @@ bounds as (
 ),
 {% for column in columns %}
 {{ column }}_bounds as (
-    select lower_bound, upper_bound from bounds where column_name = '{{ column }}'
+    select lower_bound, upper_bound from bounds
+    where column_name = '{{ column }}'
 ),
 {% endfor %}
 capped as (
@@ -55,14 +56,18 @@ capped as (
         order_lines.original_quantity,
         order_lines.original_unit_price,
         {%- if 'quantity' in columns %}
-        order_lines.is_merchandise
+        (
+            order_lines.is_merchandise
             and not abs(order_lines.quantity) between quantity_bounds.lower_bound and quantity_bounds.upper_bound
+        )
         {%- else %}
         false
         {%- endif %} as is_quantity_capped,
         {%- if 'unit_price' in columns %}
-        order_lines.is_merchandise
+        (
+            order_lines.is_merchandise
             and not order_lines.unit_price between unit_price_bounds.lower_bound and unit_price_bounds.upper_bound
+        )
         {%- else %}
         false
         {%- endif %} as is_unit_price_capped,
@@ -75,9 +80,9 @@ capped as (
         order_lines.is_price_imputed,
         order_lines.source_file
     from order_lines
-    {%- for column in columns %}
+    {% for column in columns %}
     cross join {{ column }}_bounds
-    {%- endfor %}
+    {% endfor %}
 )
 
 select * from capped
