@@ -21,10 +21,11 @@ $(INSTALLED): pyproject.toml constraints.txt
 demo: install
 	$(BIN)/segments run
 
-# ruff for the Python: lint, then the formatter's check
+# ruff for the Python (lint, then the formatter's check); sqlfluff for the dbt SQL (.sqlfluff)
 lint: install
-	$(BIN)/ruff check segments ml tools tests
-	$(BIN)/ruff format --check segments ml tools tests
+	$(BIN)/ruff check segments ml tools tests conf
+	$(BIN)/ruff format --check segments ml tools tests conf
+	$(BIN)/sqlfluff lint models tests/data_tests
 
 test: lint
 	$(BIN)/pytest
