@@ -8,6 +8,7 @@ tools import the product, never the reverse. Imports inside functions count too.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from segments.sources import SOURCES
@@ -129,3 +130,24 @@ def test_no_python_outside_a_source_package_compares_with_a_source_name():
             if owner is None or owner not in text:
                 found.append(f"{path.relative_to(PROJECT_DIR)}:{line}: {text.strip()}")
     assert not found, "source names compared outside their package:\n" + "\n".join(found)
+
+
+def test_no_dbt_file_outside_a_source_folder_compares_with_a_source_name():
+    names = "|".join(SOURCES)
+    compared = re.compile(rf"""(==|!=)\s*['"]({names})['"]|['"]({names})['"]\s*(==|!=)""")
+    found = []
+    for folder in ("models", "macros", "tests/data_tests", "seeds"):
+        for path in (PROJECT_DIR / folder).rglob("*"):
+            if path.suffix not in (".sql", ".yml") or path.is_relative_to(PROJECT_DIR / "models" / "sources"):
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                if compared.search(line):
+                    found.append(f"{path.relative_to(PROJECT_DIR)}:{number}: {line.strip()}")
+    assert not found, "source names compared outside models/sources/<name>/:\n" + "\n".join(found)
+
+
+def test_dbt_enables_each_source_folder():
+    project = (PROJECT_DIR / "dbt_project.yml").read_text()
+    for name in SOURCES:
+        assert (PROJECT_DIR / "models" / "sources" / name).is_dir(), f"no models/sources/{name}/"
+        assert re.search(rf"\+enabled: .*== '{name}'", project), f"no +enabled line for {name} in dbt_project.yml"
