@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -15,20 +14,26 @@ import yaml
 
 from segments import __version__
 from segments.errors import UserError
-from segments.settings import Settings, export_for_dbt, load_settings
+from segments.settings import Settings, describe_settings, load_settings
 from segments.sources import DEFAULT as DEFAULT_SOURCE
 from segments.sources import SOURCES, get_source
 from segments.warehouse.jvm import jvm_running_here, stop_embedded_session
 from segments.warehouse.state_lock import hold_state_folder
 
 LAYER_NAMES = ("raw", "clean", "rfm", "segments")  # segments.quality.LAYERS, without importing GE
-EPILOG = """\
-Environment: SEGMENTS_HOME (state folder: warehouse, metastore, logs; default ./.segments),
-SEGMENTS_DRIVER_MEMORY, SEGMENTS_SHUFFLE_PARTITIONS, SEGMENTS_SPARK_MASTER (see profiles.yml).
+EPILOG = f"""\
+Settings (a command's option wins over its environment variable, which wins over the default):
+{describe_settings()}
 Plain dbt commands run from the project folder use the same warehouse: dbt build, dbt show ...
 Server mode: `segments serve` in one terminal, then `segments run --target thrift` (and BI tools on
-jdbc:hive2://127.0.0.1:10000/analytics); SEGMENTS_THRIFT_HOST, SEGMENTS_THRIFT_PORT,
-SEGMENTS_CONNECT_PORT, SEGMENTS_THRIFT_USER / SEGMENTS_THRIFT_PASSWORD (LDAP)."""
+jdbc:hive2://127.0.0.1:10000/analytics)."""
+# command-line options that set a setting (segments/settings.py)
+SETTING_OPTIONS = {
+    "host": "thrift_host",
+    "port": "thrift_port",
+    "connect_port": "connect_port",
+    "master": "spark_master",
+}
 
 
 def _variable(text: str) -> tuple[str, Any]:
@@ -390,14 +395,17 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.stop:
         stop_server(settings)
         return 0
-    defaults = Endpoints.from_env()
-    endpoints = Endpoints(
-        host=args.host or defaults.host,
-        port=args.port or defaults.port,
-        connect_port=args.connect_port or defaults.connect_port,
-    )
+    endpoints = Endpoints.from_settings(settings)  # --host, --port, --connect-port over the environment
     serve(settings, ServeOptions(endpoints=endpoints, master=args.master, conf=dict(args.conf)))
     return 0
+
+
+def _setting_options(args: argparse.Namespace) -> dict[str, str | None]:
+    """The settings this command's options set (None: not given)."""
+    return {
+        setting: None if getattr(args, option, None) is None else str(getattr(args, option))
+        for option, setting in SETTING_OPTIONS.items()
+    }
 
 
 def _message(error: Exception) -> str:
@@ -446,16 +454,14 @@ def execute(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.print_help()
         return 2
     for name in ("data", "meta"):
-        if getattr(args, name, None):  # before the chdir below
+        if getattr(args, name, None):
             setattr(args, name, [path.expanduser().resolve() for path in getattr(args, name)])
     for name in ("out", "model", "quality_config", "data_dir"):
         if getattr(args, name, None):
             setattr(args, name, getattr(args, name).expanduser().resolve())
+    settings: Settings | None = None
     try:
-        settings = load_settings()
-        export_for_dbt(settings)
-        # Relative paths in profiles.yml (log4j config) and dbt itself expect the project root.
-        os.chdir(settings.project_dir)
+        settings = load_settings(_setting_options(args))
         settings.logs_dir.mkdir(parents=True, exist_ok=True)
         with hold_state_folder(settings) if _holds_state_folder(args) else nullcontext():
             jvm_was_running = jvm_running_here()
@@ -479,7 +485,7 @@ def execute(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         print(
             f"error: unexpected failure: {type(error).__name__}: {first_line[:300]}\n"
             f"Run again with --debug for the traceback; Spark and dbt logs are in "
-            f"{os.environ.get('SEGMENTS_HOME', '.segments')}/logs",
+            f"{settings.logs_dir if settings else 'the logs folder of the state folder'}",
             file=sys.stderr,
         )
         return 1

@@ -28,11 +28,9 @@ def fixture_quality(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def settings():
-    from segments.settings import export_for_dbt, load_settings
+    from segments.settings import load_settings
 
     loaded = load_settings()
-    export_for_dbt(loaded)
-    os.chdir(loaded.project_dir)
     yield loaded
     shutil.rmtree(STATE_DIR, ignore_errors=True)
 

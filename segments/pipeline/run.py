@@ -21,7 +21,7 @@ from segments.sources.files import IngestResult
 from segments.warehouse.dbt_runner import BuildReport, ParsedProject, run_dbt
 from segments.warehouse.endpoints import Endpoints, port_open
 from segments.warehouse.session import is_connect, open_session
-from segments.warehouse.sizing import shuffle_partitions_sized_to
+from segments.warehouse.sizing import shuffle_partitions
 
 # The models that read the ml tables (dbt source `ml`) are built after the ml step.
 CLEAN_BUILD = ["build", "--exclude", "source:ml+"]
@@ -32,9 +32,9 @@ WITHOUT_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
 STEPS = 9
 
 
-def _spark_step_title(target: str) -> str:
+def _spark_step_title(settings: Settings, target: str) -> str:
     if target == "thrift":
-        endpoints = Endpoints.from_env()
+        endpoints = Endpoints.from_settings(settings)
         return f"Connect to the server: dbt over {endpoints.jdbc_url}, Spark over {endpoints.connect_url}"
     return "Start Spark (embedded session, Hive metastore in the state folder)"
 
@@ -114,14 +114,22 @@ def run_pipeline(
     extra = [] if unit_tests else WITHOUT_UNIT_TESTS
     parsed = ParsedProject(settings, target, variables)  # while Spark starts and the data loads
 
-    def build(command: list[str]) -> BuildReport:
-        report = run_dbt(settings, command + extra, progress.say, target=target, variables=variables, parsed=parsed)
+    def build(command: list[str], shuffle_partitions: int | None = None) -> BuildReport:
+        report = run_dbt(
+            settings,
+            command + extra,
+            progress.say,
+            target=target,
+            variables=variables,
+            parsed=parsed,
+            shuffle_partitions=shuffle_partitions,
+        )
         progress.say(f"      {report.describe()}")
         return report
 
-    with progress.step("spark", _spark_step_title(target)):
+    with progress.step("spark", _spark_step_title(settings, target)):
         if target == "thrift":
-            _check_thrift_server(Endpoints.from_env())
+            _check_thrift_server(Endpoints.from_settings(settings))
         spark = open_session(settings, target)
     checker = QualityChecker(spark, quality, settings.quality_docs_dir)
     checks: list[LayerReport] = []
@@ -137,10 +145,10 @@ def run_pipeline(
         "dbt_build", "dbt build: staging -> cleaning rules -> RFM and exploration tables, with data tests"
     ):
         # the line-level work is here; the later steps handle one row per customer
-        with shuffle_partitions_sized_to(ingested.data_lines) as partitions:
-            if target == "local":
-                progress.say(f"      {partitions} shuffle partitions for {ingested.data_lines:,} lines")
-            clean = build(CLEAN_BUILD)
+        partitions = shuffle_partitions(ingested.data_lines, settings.shuffle_partitions)
+        if target == "local":
+            progress.say(f"      {partitions} shuffle partitions for {ingested.data_lines:,} lines")
+        clean = build(CLEAN_BUILD, shuffle_partitions=partitions)
     check("check_marts", ["clean", "rfm"])
     with progress.step(
         "ml",

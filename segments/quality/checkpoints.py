@@ -13,7 +13,6 @@ One ephemeral GE context per checker; results go to a Data Docs site in the stat
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -26,7 +25,6 @@ from segments.errors import UserError
 from segments.quality.config import QualityConfig
 from segments.quality.suites import SHARED_LAYERS, TABLES, Batch, Layer
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no usage calls: the machine may be offline
 DOCS_SITE = "segments"
 EXAMPLES = 3
 
@@ -107,13 +105,23 @@ class QualityChecker:
 
     def _open(self) -> None:
         import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
 
         # GE sets INFO on some of its loggers; its notes would reach the user's terminal through dbt's handler
         for name in [n for n in logging.root.manager.loggerDict if n.startswith("great_expectations")]:
             logging.getLogger(name).setLevel(logging.ERROR)
         self._gx = gx
-        self.context = gx.get_context(mode="ephemeral")
+        # no usage calls (analytics off): the machine may be offline
+        self.context = gx.get_context(
+            mode="ephemeral",
+            project_config=DataContextConfig(
+                analytics_enabled=False, store_backend_defaults=InMemoryStoreBackendDefaults()
+            ),
+        )
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.context.add_data_docs_site(
             site_name=DOCS_SITE,

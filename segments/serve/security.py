@@ -1,4 +1,4 @@
-"""Who may connect: the Thrift server's own LDAP authentication, configured from the environment.
+"""Who may connect: the Thrift server's own LDAP authentication, configured by the settings.
 
 Nothing secret lives in the repository: the server only needs where the directory is and how user
 names map to entries; users send their own password from their client. A server on loopback may run
@@ -7,14 +7,14 @@ without authentication (only this machine can reach it); on any other address it
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from segments.errors import UserError
+from segments.settings import SETTINGS, Settings
 
-LDAP_URL_ENV = "SEGMENTS_LDAP_URL"  # ldap://host:389 or ldaps://host:636
-LDAP_BASE_DN_ENV = "SEGMENTS_LDAP_BASE_DN"  # users are uid=<name>,<base DN>
-LDAP_USER_DN_PATTERN_ENV = "SEGMENTS_LDAP_USER_DN_PATTERN"  # or a pattern: uid=%s,ou=people,dc=example,dc=org
+LDAP_URL_ENV = SETTINGS["ldap_url"].env
+LDAP_BASE_DN_ENV = SETTINGS["ldap_base_dn"].env
+LDAP_USER_DN_PATTERN_ENV = SETTINGS["ldap_user_dn_pattern"].env
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,10 @@ class LdapSettings:
     user_dn_pattern: str | None = None
 
     @classmethod
-    def from_env(cls) -> LdapSettings | None:
-        url = os.environ.get(LDAP_URL_ENV, "").strip()
-        base_dn = os.environ.get(LDAP_BASE_DN_ENV, "").strip() or None
-        pattern = os.environ.get(LDAP_USER_DN_PATTERN_ENV, "").strip() or None
+    def from_settings(cls, settings: Settings) -> LdapSettings | None:
+        url = (settings.ldap_url or "").strip()
+        base_dn = (settings.ldap_base_dn or "").strip() or None
+        pattern = (settings.ldap_user_dn_pattern or "").strip() or None
         if not url:
             if base_dn or pattern:
                 raise UserError(

@@ -41,7 +41,7 @@ class ServeOptions:
 
 def server_conf(settings: Settings, options: ServeOptions, ldap: LdapSettings | None) -> dict[str, str]:
     """The embedded session's settings (profiles.yml `local`) plus both endpoints."""
-    conf = spark_conf(settings.project_dir)
+    conf = spark_conf(settings)
     endpoints = options.endpoints
     conf.update(
         {
@@ -81,7 +81,7 @@ def _check_ports(endpoints: Endpoints) -> None:
 def serve(settings: Settings, options: ServeOptions, say: Callable[[str], None] = print) -> None:
     """Start the server, report where it listens, and block until asked to stop."""
     endpoints = options.endpoints
-    ldap = LdapSettings.from_env()
+    ldap = LdapSettings.from_settings(settings)
     require_authentication(endpoints.host, is_loopback(endpoints.host), ldap)
     _check_ports(endpoints)
     conf = server_conf(settings, options, ldap)

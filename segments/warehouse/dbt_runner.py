@@ -114,8 +114,13 @@ def _thrift_sessions_kept_open(target: str) -> Iterator[None]:
         BaseConnectionManager.release = original
 
 
-def _dbt_args(settings: Settings, target: str, variables: dict[str, Any] | None) -> list[str]:
-    args = [
+def _dbt_args(
+    settings: Settings, target: str, variables: dict[str, Any] | None, shuffle_partitions: int | None = None
+) -> list[str]:
+    """dbt's options: the project, its profile rendered with the settings (Settings.profile_vars, dbt
+    vars that only profiles.yml reads) and the models' vars."""
+    all_vars = {**settings.profile_vars(shuffle_partitions), **(variables or {})}
+    return [
         "--project-dir",
         str(settings.project_dir),
         "--profiles-dir",
@@ -128,8 +133,9 @@ def _dbt_args(settings: Settings, target: str, variables: dict[str, Any] | None)
         "none",
         "--log-level-file",
         "debug",
+        "--vars",
+        json.dumps(all_vars),
     ]
-    return args + ["--vars", json.dumps(variables)] if variables else args
 
 
 class ParsedProject:
@@ -168,13 +174,15 @@ def run_dbt(
     target: str = "local",
     variables: dict[str, Any] | None = None,
     parsed: ParsedProject | None = None,
+    shuffle_partitions: int | None = None,
 ) -> BuildReport:
     """`dbt <command>` on the project; raises DbtFailed unless every node succeeded.
 
-    `parsed`, a project parsed with the same target and vars, saves the build its own parse."""
+    `parsed`, a project parsed with the same target and vars, saves the build its own parse (the
+    profile's vars, such as `shuffle_partitions`, do not change the parsed project)."""
     if parsed is not None and (parsed.target, parsed.variables) != (target, variables):
         raise ValueError("the project was parsed with another target or other vars")
-    args = [*command, *_dbt_args(settings, target, variables)]
+    args = [*command, *_dbt_args(settings, target, variables, shuffle_partitions)]
     started = time.monotonic()
     manifest = parsed.manifest() if parsed is not None else None
     with _thrift_sessions_kept_open(target):

@@ -1,51 +1,36 @@
-"""Where the server listens and how clients find it: one set of environment variables for both sides.
+"""Where the server listens and how clients find it: the same settings for both sides.
 
-`segments serve` options default to these variables, and `--target thrift` clients (dbt through
-profiles.yml, the ml step through Spark Connect, BI tools) read the same ones, so a server started
-with defaults is found by clients started with defaults.
+`segments serve` options default to the settings (SEGMENTS_THRIFT_HOST, SEGMENTS_THRIFT_PORT,
+SEGMENTS_CONNECT_PORT), and `--target thrift` clients (dbt through profiles.yml, the ml step through
+Spark Connect, BI tools) read the same ones, so a server started with defaults is found by clients
+started with defaults.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 import time
 from dataclasses import dataclass
 
-HOST_ENV = "SEGMENTS_THRIFT_HOST"
-PORT_ENV = "SEGMENTS_THRIFT_PORT"
-CONNECT_PORT_ENV = "SEGMENTS_CONNECT_PORT"
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 10000
-DEFAULT_CONNECT_PORT = 15002
+from segments.settings import Settings
+
 # Spark Connect has no authentication that works without TLS, which its server cannot terminate:
 # it always listens on loopback, for the pipeline's own ml step on the same machine.
 CONNECT_HOST = "127.0.0.1"
 DATABASE = "analytics"
 
 
-def _port(name: str, default: int) -> int:
-    text = os.environ.get(name, str(default))
-    if not text.isdigit() or not 0 < int(text) < 65536:
-        from segments.errors import UserError
-
-        raise UserError(f"{name}={text!r} is not a port number", f"Set {name} to a number from 1 to 65535")
-    return int(text)
-
-
 @dataclass(frozen=True)
 class Endpoints:
-    host: str = DEFAULT_HOST
-    port: int = DEFAULT_PORT
-    connect_port: int = DEFAULT_CONNECT_PORT
+    host: str
+    port: int
+    connect_port: int
 
     @classmethod
-    def from_env(cls) -> Endpoints:
+    def from_settings(cls, settings: Settings) -> Endpoints:
         return cls(
-            host=os.environ.get(HOST_ENV, DEFAULT_HOST),
-            port=_port(PORT_ENV, DEFAULT_PORT),
-            connect_port=_port(CONNECT_PORT_ENV, DEFAULT_CONNECT_PORT),
+            host=settings.thrift_host, port=settings.port("thrift_port"), connect_port=settings.port("connect_port")
         )
 
     @property

@@ -1,47 +1,29 @@
-"""Read the Spark settings of a dbt target from the project's `profiles.yml`.
+"""Read the Spark settings of a dbt target from the project's `profiles.yml`, rendered by dbt itself.
 
 profiles.yml is the one place the warehouse, metastore and Spark sizing are configured; the embedded
-session started by `segments` takes them from there, exactly as dbt-spark's `method: session` does
-when a plain `dbt` command starts Spark. The file only uses `env_var(name, default)` and `as_number`,
-rendered here the way dbt renders them.
+session started by `segments` takes them from there, with the settings' values as dbt vars
+(Settings.profile_vars), exactly as a dbt run started by segments sees them.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
-import jinja2
 import yaml
-from jinja2.nativetypes import NativeEnvironment
+from dbt.config.renderer import ProfileRenderer
+from dbt_common.context import set_invocation_context
+from dbt_common.exceptions import DbtBaseException
 
 from segments.errors import UserError
+from segments.settings import Settings
 
 PROFILE_NAME = "segments"
 
 
-def _env_var(name: str, default: str | None = None) -> str:
-    if name in os.environ:
-        return os.environ[name]
-    if default is None:
-        raise UserError(f"profiles.yml needs the environment variable {name}", f"Set {name}")
-    return default
-
-
-def _render(value: Any, env: NativeEnvironment) -> Any:
-    if isinstance(value, dict):
-        return {key: _render(item, env) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_render(item, env) for item in value]
-    if isinstance(value, str) and "{{" in value:
-        return env.from_string(value).render()
-    return value
-
-
-def read_target(project_dir: Path, target: str) -> dict[str, Any]:
+def read_target(settings: Settings, target: str, shuffle_partitions: int | None = None) -> dict[str, Any]:
     """The rendered `outputs.<target>` block of the `segments` profile."""
-    path = project_dir / "profiles.yml"
+    path = settings.project_dir / "profiles.yml"
     try:
         profiles = yaml.safe_load(path.read_text())
         outputs = profiles[PROFILE_NAME]["outputs"]
@@ -49,13 +31,14 @@ def read_target(project_dir: Path, target: str) -> dict[str, Any]:
         raise UserError(f"cannot read profile '{PROFILE_NAME}' from {path}: {exc}") from exc
     if target not in outputs:
         raise UserError(f"unknown dbt target '{target}'", f"Use one of: {', '.join(sorted(outputs))}")
-    env = NativeEnvironment(undefined=jinja2.StrictUndefined)  # as_number yields a number, as in dbt
-    env.globals["env_var"] = _env_var
-    env.filters["as_number"] = lambda text: int(text) if str(text).isdigit() else float(text)
-    return _render(outputs[target], env)
+    set_invocation_context(os.environ)  # dbt's env_var reads the environment through it (read only)
+    try:
+        return ProfileRenderer(settings.profile_vars(shuffle_partitions)).render_data(outputs[target])
+    except DbtBaseException as exc:
+        raise UserError(f"cannot render profile '{PROFILE_NAME}' target '{target}' from {path}: {exc}") from exc
 
 
-def spark_conf(project_dir: Path, target: str = "local") -> dict[str, str]:
+def spark_conf(settings: Settings, target: str = "local") -> dict[str, str]:
     """Spark configuration of an embedded (`method: session`) target."""
-    output = read_target(project_dir, target)
+    output = read_target(settings, target)
     return {str(key): str(value) for key, value in output.get("server_side_parameters", {}).items()}

@@ -8,7 +8,6 @@ catalog.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 
@@ -30,8 +29,7 @@ def embedded_session(settings: Settings, extra_conf: dict[str, str] | None = Non
         raise UserError("Java was not found on PATH", "Install Java 17 (e.g. apt-get install openjdk-17-jre-headless)")
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
     # Python workers (the data generator) run this interpreter, with this environment's packages
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    conf = spark_conf(settings.project_dir) | (extra_conf or {})
+    conf = {"spark.pyspark.python": sys.executable} | spark_conf(settings) | (extra_conf or {})
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in conf.items():
         builder = builder.config(key, value)
@@ -56,5 +54,5 @@ def is_connect(spark: SparkSession) -> bool:
 def open_session(settings: Settings, target: str) -> SparkSession:
     """The session a command works in: embedded (`local`) or on the server (`thrift`)."""
     if target == "thrift":
-        return connect_session(Endpoints.from_env())
+        return connect_session(Endpoints.from_settings(settings))
     return embedded_session(settings)

@@ -8,14 +8,9 @@ shuffles, so only the large ones use the extra partitions.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from segments.errors import UserError
+from segments.settings import DEFAULT_PARTITIONS, SETTINGS
 
-SHUFFLE_PARTITIONS_ENV = "SEGMENTS_SHUFFLE_PARTITIONS"
-DEFAULT_PARTITIONS = 8
 LINES_PER_PARTITION = 1_000_000
 
 
@@ -23,29 +18,14 @@ def shuffle_partitions_for(lines: int) -> int:
     return max(DEFAULT_PARTITIONS, -(-lines // LINES_PER_PARTITION))
 
 
-def shuffle_partitions(lines: int) -> int:
-    """The partitions a run over `lines` uses: the user's SEGMENTS_SHUFFLE_PARTITIONS, else sized."""
-    chosen = os.environ.get(SHUFFLE_PARTITIONS_ENV)
+def shuffle_partitions(lines: int, chosen: str | None) -> int:
+    """The partitions a build over `lines` uses: the user's setting (`chosen`), else sized to the lines."""
     if chosen is None:
         return shuffle_partitions_for(lines)
     if not chosen.strip().isdigit() or int(chosen) < 1:
+        env = SETTINGS["shuffle_partitions"].env
         raise UserError(
-            f"{SHUFFLE_PARTITIONS_ENV}={chosen!r} is not a number of partitions",
+            f"{env}={chosen!r} is not a number of partitions",
             "Set it to a whole number of at least 1 (e.g. 8), or unset it to size the partitions to the data",
         )
     return int(chosen)
-
-
-@contextmanager
-def shuffle_partitions_sized_to(lines: int) -> Iterator[int]:
-    """Within the block, dbt's profile (rendered from the environment at each invocation) asks for
-    partitions sized to `lines`, unless the user set SEGMENTS_SHUFFLE_PARTITIONS; yields the number."""
-    partitions = shuffle_partitions(lines)
-    if SHUFFLE_PARTITIONS_ENV in os.environ:
-        yield partitions
-        return
-    os.environ[SHUFFLE_PARTITIONS_ENV] = str(partitions)
-    try:
-        yield partitions
-    finally:
-        del os.environ[SHUFFLE_PARTITIONS_ENV]

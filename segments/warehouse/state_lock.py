@@ -21,14 +21,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from segments.errors import UserError
-from segments.settings import STATE_ENV, Settings
+from segments.settings import SETTINGS, Settings
 from segments.warehouse.jvm import jvm_metastore_here
 
 
 def _busy(settings: Settings, holder: str) -> UserError:
     return UserError(
         f"the state folder {settings.state_dir} is in use by {holder}",
-        f"Wait for it to finish (or stop it), or set {STATE_ENV} to another folder",
+        f"Wait for it to finish (or stop it), or set {SETTINGS['state_dir'].env} to another folder",
     )
 
 

@@ -151,3 +151,34 @@ def test_dbt_enables_each_source_folder():
     for name in SOURCES:
         assert (PROJECT_DIR / "models" / "sources" / name).is_dir(), f"no models/sources/{name}/"
         assert re.search(rf"\+enabled: .*== '{name}'", project), f"no +enabled line for {name} in dbt_project.yml"
+
+
+def _environment_writes(tree: ast.AST) -> list[int]:
+    """Lines that change the process's environment or directory: os.environ[...] = / del,
+    os.environ.setdefault/update/pop/clear, os.putenv, os.chdir."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assign, ast.Delete)):
+            targets = node.targets
+            if any(isinstance(t, ast.Subscript) and ast.unparse(t.value) == "os.environ" for t in targets):
+                lines.append(node.lineno)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            called = ast.unparse(node.func)
+            if called in ("os.putenv", "os.chdir") or (
+                ast.unparse(node.func.value) == "os.environ"
+                and node.func.attr in ("setdefault", "update", "pop", "clear")
+            ):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_the_product_never_writes_the_environment_or_changes_directory():
+    found = [
+        f"{path.relative_to(PROJECT_DIR)}:{line}"
+        for module, path in _modules().items()
+        if not module.startswith("tools")
+        for line in _environment_writes(ast.parse(path.read_text()))
+    ]
+    assert not found, "settings are passed explicitly, not through os.environ or the current directory: " + ", ".join(
+        found
+    )

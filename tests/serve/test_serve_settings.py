@@ -8,6 +8,7 @@ import pytest
 from segments.errors import UserError
 from segments.serve.security import LdapSettings, require_authentication
 from segments.serve.server import ServeOptions, server_conf
+from segments.settings import load_settings
 from segments.warehouse.endpoints import Endpoints, is_loopback, port_free
 
 LDAP_KEYS = ("SEGMENTS_LDAP_URL", "SEGMENTS_LDAP_BASE_DN", "SEGMENTS_LDAP_USER_DN_PATTERN")
@@ -24,12 +25,12 @@ def test_endpoints_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("SEGMENTS_THRIFT_HOST", "10.0.0.5")
     monkeypatch.setenv("SEGMENTS_THRIFT_PORT", "10010")
     monkeypatch.delenv("SEGMENTS_CONNECT_PORT", raising=False)
-    endpoints = Endpoints.from_env()
+    endpoints = Endpoints.from_settings(load_settings())
     assert endpoints.jdbc_url == "jdbc:hive2://10.0.0.5:10010/analytics"
     assert endpoints.connect_url == "sc://127.0.0.1:15002"  # Spark Connect stays on loopback
     monkeypatch.setenv("SEGMENTS_THRIFT_PORT", "ten")
     with pytest.raises(UserError, match="SEGMENTS_THRIFT_PORT='ten' is not a port number"):
-        Endpoints.from_env()
+        Endpoints.from_settings(load_settings())
 
 
 def test_loopback_addresses():
@@ -57,11 +58,11 @@ def test_ldap_settings_are_checked(no_ldap, values, message):
     for key, value in values.items():
         no_ldap.setenv(key, value)
     with pytest.raises(UserError, match=message):
-        LdapSettings.from_env()
+        LdapSettings.from_settings(load_settings())
 
 
 def test_no_ldap_settings_means_no_authentication(no_ldap):
-    assert LdapSettings.from_env() is None
+    assert LdapSettings.from_settings(load_settings()) is None
 
 
 def test_server_conf_hosts_both_endpoints_on_the_project_warehouse(settings, no_ldap):

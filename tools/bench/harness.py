@@ -26,7 +26,7 @@ from segments.errors import UserError
 from segments.settings import Settings
 from segments.sources import DEFAULT as DEFAULT_SOURCE
 from segments.sources import get_source
-from segments.warehouse.sizing import SHUFFLE_PARTITIONS_ENV, shuffle_partitions
+from segments.warehouse.sizing import shuffle_partitions
 from tools.bench.machine import machine
 from tools.bench.measure import STAGES
 
@@ -179,7 +179,7 @@ def run_bench(settings: Settings, options: BenchOptions, say: Callable[[str], No
                 "size": label,
                 "data": str(data),
                 "generate_seconds": generate_seconds,
-                "shuffle_partitions": shuffle_partitions(result["data_lines"]),
+                "shuffle_partitions": shuffle_partitions(result["data_lines"], settings.shuffle_partitions),
                 **result,
                 "lines_per_second": result["data_lines"] / total,
                 "microseconds_per_line": total / result["data_lines"] * 1e6,
@@ -192,8 +192,8 @@ def run_bench(settings: Settings, options: BenchOptions, say: Callable[[str], No
         "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
         "runs_per_size": options.repeat,
         "spark": {
-            "driver_memory": os.environ.get("SEGMENTS_DRIVER_MEMORY", "profile default"),
-            "shuffle_partitions": os.environ.get(SHUFFLE_PARTITIONS_ENV, "one per million lines, at least 8"),
+            "driver_memory": settings.driver_memory,
+            "shuffle_partitions": settings.shuffle_partitions or "one per million lines, at least 8",
         },
         "runs": runs,
     }

@@ -77,14 +77,12 @@ def event_log_metrics(folder: Path, windows: dict[str, tuple[float, float]]) -> 
 def run_measured(data: list[Path], event_log: Path, source: str, meta: list[Path] | None = None) -> dict[str, object]:
     from segments.pipeline import STEPS, Inputs, run_pipeline
     from segments.progress import Progress
-    from segments.settings import export_for_dbt, load_settings
+    from segments.settings import load_settings
     from segments.warehouse.jvm import stop_embedded_session
     from segments.warehouse.session import embedded_session
     from segments.warehouse.state_lock import hold_state_folder
 
     settings = load_settings()
-    export_for_dbt(settings)
-    os.chdir(settings.project_dir)
     event_log.mkdir(parents=True, exist_ok=True)
     progress = Progress(steps=STEPS)
     with hold_state_folder(settings, command="segments-dev bench"):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -47,15 +46,12 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="segments-bench-kmeans-") as state:
-        os.environ["SEGMENTS_HOME"] = state
         from ml.segmentation import SegmentationOptions, segment_customers
-        from segments.settings import export_for_dbt, load_settings
+        from segments.settings import load_settings
         from segments.warehouse.jvm import stop_embedded_session
         from segments.warehouse.session import embedded_session
 
-        settings = load_settings()
-        export_for_dbt(settings)
-        os.chdir(settings.project_dir)
+        settings = load_settings({"state_dir": state})
         spark = embedded_session(settings)
         try:
             started = time.monotonic()
