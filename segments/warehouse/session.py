@@ -8,6 +8,7 @@ catalog.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 
@@ -28,8 +29,10 @@ def embedded_session(settings: Settings, extra_conf: dict[str, str] | None = Non
     if shutil.which("java") is None:
         raise UserError("Java was not found on PATH", "Install Java 17 (e.g. apt-get install openjdk-17-jre-headless)")
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
-    # Python workers (the data generator) run this interpreter, with this environment's packages
-    conf = {"spark.pyspark.python": sys.executable} | spark_conf(settings) | (extra_conf or {})
+    # Python workers (the data generator) run this interpreter, with this environment's packages;
+    # pyspark reads the worker's interpreter from this variable only
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    conf = spark_conf(settings) | (extra_conf or {})
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in conf.items():
         builder = builder.config(key, value)

@@ -153,31 +153,35 @@ def test_dbt_enables_each_source_folder():
         assert re.search(rf"\+enabled: .*== '{name}'", project), f"no +enabled line for {name} in dbt_project.yml"
 
 
-def _environment_writes(tree: ast.AST) -> list[int]:
-    """Lines that change the process's environment or directory: os.environ[...] = / del,
-    os.environ.setdefault/update/pop/clear, os.putenv, os.chdir."""
+def _setting_writes(tree: ast.AST) -> list[int]:
+    """Lines that hand a setting on through the process instead of as an argument: a SEGMENTS_*
+    variable written to os.environ (assigned, deleted, setdefault, update, pop), or os.chdir."""
+
+    def names_a_setting(node: ast.AST) -> bool:
+        return "SEGMENTS_" in ast.unparse(node)
+
     lines = []
     for node in ast.walk(tree):
         if isinstance(node, (ast.Assign, ast.Delete)):
-            targets = node.targets
-            if any(isinstance(t, ast.Subscript) and ast.unparse(t.value) == "os.environ" for t in targets):
+            if any(
+                isinstance(t, ast.Subscript) and ast.unparse(t.value) == "os.environ" and names_a_setting(t.slice)
+                for t in node.targets
+            ):
                 lines.append(node.lineno)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             called = ast.unparse(node.func)
-            if called in ("os.putenv", "os.chdir") or (
-                ast.unparse(node.func.value) == "os.environ"
-                and node.func.attr in ("setdefault", "update", "pop", "clear")
-            ):
+            writes = ast.unparse(node.func.value) == "os.environ" and node.func.attr in ("setdefault", "update", "pop")
+            if called == "os.chdir" or (writes and any(names_a_setting(arg) for arg in node.args)):
                 lines.append(node.lineno)
     return lines
 
 
-def test_the_product_never_writes_the_environment_or_changes_directory():
+def test_the_product_passes_settings_as_arguments_not_through_the_environment_or_directory():
     found = [
         f"{path.relative_to(PROJECT_DIR)}:{line}"
         for module, path in _modules().items()
         if not module.startswith("tools")
-        for line in _environment_writes(ast.parse(path.read_text()))
+        for line in _setting_writes(ast.parse(path.read_text()))
     ]
     assert not found, "settings are passed explicitly, not through os.environ or the current directory: " + ", ".join(
         found
