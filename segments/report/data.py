@@ -14,7 +14,6 @@ from pyspark.sql import SparkSession
 
 from segments.report.sections import DashboardData, Sections
 
-TOP = 15
 CURRENT_RUN = "(select distinct run_id from ml.ml_customer_clusters)"
 
 SEGMENT_QUERIES = {

@@ -24,7 +24,7 @@ class Source:
     # the warehouse holds
     datasets: frozenset[str]
     lines_dataset: str  # the dataset whose data lines size the run (shuffle partitions, summary)
-    # (data files, second files or None, project folder) -> what `ingest` loads. Runs before Spark
+    # (data files, second files or None) -> what `ingest` loads. Runs before Spark
     # starts: every mistake a user can make with the files is a UserError here.
     check_inputs: Callable[[list[Path], list[Path] | None], Any]
     ingest: Callable[[SparkSession, Any], dict[str, IngestResult]]  # dataset -> what was loaded
