@@ -48,9 +48,10 @@ def _data_option(parser: argparse.ArgumentParser) -> None:
         "--source",
         choices=SOURCES,
         default=DEFAULT_SOURCE,
-        help=f"what the input files are (default {DEFAULT_SOURCE}): online_retail = UCI Online Retail "
-        "transactions; amazon_reviews = McAuley Lab Amazon Reviews 2023 (--data names the reviews, "
-        "--meta the item metadata; verified reviews count as purchases at the item's price)",
+        help=f"what the input is (default {DEFAULT_SOURCE}): online_retail = UCI Online Retail "
+        "transactions; transactions = your own orders or order lines through a column mapping "
+        "(--mapping or --map); amazon_reviews = McAuley Lab Amazon Reviews 2023 (--data names the "
+        "reviews, --meta the item metadata; verified reviews count as purchases at the item's price)",
     )
     parser.add_argument(
         "--data",
@@ -59,8 +60,9 @@ def _data_option(parser: argparse.ArgumentParser) -> None:
         action="append",
         help="input file or a folder of them (e.g. Spark part files); repeat for several. "
         "online_retail: .csv or .csv.gz (UTF-8 or ISO-8859-1) or .parquet with the same column "
-        "names; default: the bundled UCI file, data/online_retail.csv.gz. amazon_reviews: the "
-        "reviews as published, .jsonl / .jsonl.gz (or .json / .json.gz, .parquet)",
+        "names; default: the bundled UCI file, data/online_retail.csv.gz. transactions: .csv, .txt, "
+        ".tsv (gzipped or not) or .parquet. amazon_reviews: the reviews as published, .jsonl / "
+        ".jsonl.gz (or .json / .json.gz, .parquet)",
     )
     parser.add_argument(
         "--meta",
@@ -69,6 +71,41 @@ def _data_option(parser: argparse.ArgumentParser) -> None:
         action="append",
         help="amazon_reviews only: the item metadata file(s) as published (meta_<Category>.jsonl.gz, "
         "or .parquet) or a folder of them; repeat for several",
+    )
+    mapping = parser.add_argument_group("transactions source: which input column is which")
+    mapping.add_argument(
+        "--mapping",
+        metavar="FILE.yml",
+        type=Path,
+        help="a YAML file with `columns:` (target: input column, or its position 1, 2, ... without "
+        "a header), optional `csv: {delimiter: ',', header: true}` and `rules:` to switch cleaning "
+        "rules off; see examples/cdnow.yml",
+    )
+    mapping.add_argument(
+        "--map",
+        dest="map_text",
+        metavar="TARGET=COLUMN,...",
+        help="the columns on the command line (added to --mapping's): customer_id and ordered_at "
+        "(with its format when it is text: ordered_at=date:yyyyMMdd), and amount or quantity and "
+        "unit_price; optional order_id, product_id, description, country",
+    )
+    mapping.add_argument(
+        "--delimiter",
+        help="the text files' field delimiter: one character (default ','), '\\t', or 'whitespace' "
+        "for columns aligned with spaces",
+    )
+    mapping.add_argument(
+        "--no-header",
+        dest="header",
+        action="store_const",
+        const=False,
+        help="the text files have no header line: --map names columns by position (1, 2, ...)",
+    )
+    mapping.add_argument(
+        "--table",
+        metavar="DATABASE.TABLE",
+        help="read a table of the Spark catalog instead of files (one a dbt model or a Spark job "
+        "built, or an external table over files on HDFS or S3)",
     )
 
 
@@ -290,11 +327,22 @@ def _segmentation_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _inputs(args: argparse.Namespace, settings: Settings):
-    from segments.pipeline import Inputs
+    from segments.sources.base import Inputs
 
     bundled = get_source(args.source).default_data
     data = args.data or ([settings.project_dir / bundled] if bundled else [])
-    return Inputs(data, source=args.source, meta=args.meta)
+    if args.table:
+        data = args.data or []
+    return Inputs(
+        data,
+        source=args.source,
+        meta=args.meta,
+        mapping=args.mapping,
+        map_text=args.map_text,
+        delimiter=args.delimiter,
+        header=args.header,
+        table=args.table,
+    )
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:

@@ -20,3 +20,13 @@ def write_quality_config(path: Path, changes: dict[str, dict]) -> Path:
         config[section].update(values)
     path.write_text(yaml.safe_dump(config))
     return path
+
+
+def lifetimes_dataset(name: str) -> Path:
+    """A file the `lifetimes` wheel ships (CDNOW_sample.txt, ...): found, never imported (the package
+    may not run on this numpy)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("lifetimes")
+    assert spec is not None and spec.submodule_search_locations, "the lifetimes wheel is not installed"
+    return Path(next(iter(spec.submodule_search_locations))) / "datasets" / name

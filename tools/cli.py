@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="parquet (default; types as pandas reads the published file) or csv (the bundled file's layout)",
     )
     retail.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    retail.add_argument(
+        "--renamed",
+        action="store_true",
+        help="Parquet with the columns named cust, inv, sku, desc, qty, price, ts, ctry: input for "
+        "--source transactions --mapping tools/generate/transactions_mapping.yml",
+    )
     retail.set_defaults(handler=_generate)
 
     amazon = sources.add_parser(
@@ -185,6 +191,7 @@ def _generate(args: argparse.Namespace, settings: Settings) -> int:
         out=args.out,
         format=args.format,
         overwrite=args.overwrite,
+        renamed=args.renamed,
     )
     options.check()  # before Spark starts
     print(

@@ -15,8 +15,8 @@ from segments.progress import Progress
 from segments.quality import LayerReport, QualityChecker, load_quality_config
 from segments.report import render_dashboard, save_dashboard
 from segments.settings import Settings
-from segments.sources import DEFAULT as DEFAULT_SOURCE
 from segments.sources import get_source
+from segments.sources.base import Inputs
 from segments.sources.files import IngestResult
 from segments.warehouse.dbt_runner import BuildReport, ParsedProject, run_dbt
 from segments.warehouse.endpoints import Endpoints, port_open
@@ -45,22 +45,6 @@ def _check_thrift_server(endpoints: Endpoints) -> None:
             f"no Spark Thrift server answers at {endpoints.host}:{endpoints.port}",
             "Start one with `segments serve` (or set SEGMENTS_THRIFT_HOST / SEGMENTS_THRIFT_PORT)",
         )
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """What to read: files of one source (`data`, and `meta` for a source that reads two kinds)."""
-
-    data: list[Path]
-    source: str = DEFAULT_SOURCE
-    meta: list[Path] | None = None
-
-    def check(self) -> Any:
-        """Every file checked before Spark starts; returns what the ingest step loads."""
-        return get_source(self.source).check_inputs(self.data, self.meta)
-
-    def describe(self) -> str:
-        return get_source(self.source).describe(self.data, self.meta)
 
 
 def ingest_inputs(spark, inputs: Inputs, checked: Any) -> dict[str, IngestResult]:

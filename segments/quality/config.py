@@ -33,6 +33,14 @@ class AmazonRawThresholds:
 
 
 @dataclass(frozen=True)
+class TransactionsRawThresholds:
+    earliest_order_date: dt.date
+    latest_days_ahead: int
+    max_rejected_share: float
+    max_missing_customer_id_share: float
+
+
+@dataclass(frozen=True)
 class SegmentThresholds:
     min_silhouette_of_chosen_k: float
 
@@ -43,6 +51,7 @@ class QualityConfig:
     raw: RawThresholds
     segments: SegmentThresholds
     amazon_raw: AmazonRawThresholds | None = None  # optional: only an Amazon Reviews run needs it
+    transactions_raw: TransactionsRawThresholds | None = None  # optional: only a transactions run
 
 
 def _share(value: Any) -> bool:
@@ -91,6 +100,12 @@ AMAZON_RAW_KEYS = {
     "max_rejected_share": (_share, "a share between 0 and 1"),
     "max_rejected_items_share": (_share, "a share between 0 and 1"),
 }
+TRANSACTIONS_RAW_KEYS = {
+    "earliest_order_date": (_date, "a date, yyyy-mm-dd"),
+    "latest_days_ahead": (_count, "a whole number of days >= 0"),
+    "max_rejected_share": (_share, "a share between 0 and 1"),
+    "max_missing_customer_id_share": (_share, "a share between 0 and 1"),
+}
 SEGMENT_KEYS = {"min_silhouette_of_chosen_k": (lambda v: _number(v) and -1 <= v <= 1, "a number between -1 and 1")}
 
 
@@ -128,6 +143,15 @@ def load_quality_config(path: Path) -> QualityConfig:
         amazon_raw = _section(document, "amazon_raw", AMAZON_RAW_KEYS, path)
         amazon_raw["earliest_review_date"] = dt.date.fromisoformat(str(amazon_raw["earliest_review_date"]))
         amazon_raw = AmazonRawThresholds(**amazon_raw)
+    transactions_raw = None
+    if "transactions_raw" in document:
+        transactions_raw = _section(document, "transactions_raw", TRANSACTIONS_RAW_KEYS, path)
+        transactions_raw["earliest_order_date"] = dt.date.fromisoformat(str(transactions_raw["earliest_order_date"]))
+        transactions_raw = TransactionsRawThresholds(**transactions_raw)
     return QualityConfig(
-        path=path, raw=RawThresholds(**raw), segments=SegmentThresholds(**segments), amazon_raw=amazon_raw
+        path=path,
+        raw=RawThresholds(**raw),
+        segments=SegmentThresholds(**segments),
+        amazon_raw=amazon_raw,
+        transactions_raw=transactions_raw,
     )

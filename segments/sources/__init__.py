@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from segments.sources.base import Source
 
-SOURCES = ("online_retail", "amazon_reviews")
+SOURCES = ("online_retail", "amazon_reviews", "transactions")
 DEFAULT = SOURCES[0]
 
 

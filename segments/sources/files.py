@@ -20,7 +20,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from segments.errors import UserError
-from segments.sources.inputs import DATA_SUFFIXES, InputFile, expand_paths, inspect_file
+from segments.sources.inputs import BOM, DATA_SUFFIXES, InputFile, expand_paths, inspect_file
 from segments.warehouse.session import is_connect
 
 RAW_DATABASE = "raw"
@@ -208,3 +208,30 @@ def spread_partitions(spark: SparkSession, frame: DataFrame, sources: list[Input
     if frame.rdd.getNumPartitions() < cores:
         return frame.repartition(cores)
     return frame
+
+
+def decoded_lines(spark: SparkSession, sources: list[InputFile], spread: bool = True) -> DataFrame:
+    """Every line of the text files, as UTF-8 when its bytes are valid UTF-8, else as ISO-8859-1
+    (the UCI/Kaggle copies), so a mixed file works too; a `line_kind`: header, blank or data."""
+    value = F.col("value")
+    is_utf8 = F.expr("is_valid_utf8(value)")
+    text = F.when(is_utf8, value).otherwise(F.decode(value.cast("binary"), "ISO-8859-1"))
+    text_lines = spark.read.text([str(s.path) for s in sources]).select(
+        "value", source_file_column().alias("source_file")
+    )
+    if spread:
+        text_lines = spread_partitions(spark, text_lines, sources)
+    decoded = text_lines.select(
+        "source_file",
+        text.alias("line"),
+        (~is_utf8).alias("is_latin1"),
+    )
+    line = F.col("line")
+    header_line = sources[0].header_line  # one layout: the same header in every file
+    kind = (
+        F.when(F.trim(line) == "", F.lit("blank"))
+        # a byte-order mark can only precede the header, at the very start of the file
+        .when(line.isin(header_line, BOM + header_line), F.lit("header"))
+        .otherwise(F.lit("data"))
+    )
+    return decoded.select("*", kind.alias("line_kind"))

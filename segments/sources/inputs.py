@@ -61,7 +61,7 @@ class InputFile:
     field_count: int
     positions: dict[str, int]  # canonical column -> 0-based field index in the file
     # Parquet only: every column's name and kind (text, integer, float, decimal, timestamp or
-    # timestamp_ns; see _parquet_kind), in file order
+    # timestamp_ns; see parquet_kind), in file order
     columns: tuple[tuple[str, str], ...] = ()
     rows: int = 0  # Parquet only: the row count its footer records
 
@@ -99,7 +99,7 @@ def expand_paths(paths: list[Path], suffixes: tuple[str, ...] = DATA_SUFFIXES, o
     return [f.resolve() for f in files]
 
 
-def _unreadable(path: Path, exc: Exception) -> UserError:
+def unreadable(path: Path, exc: Exception) -> UserError:
     if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)):
         return UserError(
             f"{path} is truncated or corrupt (it cannot be decompressed: {exc})", "Copy or download the file again"
@@ -120,7 +120,7 @@ def _first_line(path: Path, head: bytes) -> bytes:
                     break
                 start += block
     except (OSError, EOFError, zlib.error) as exc:
-        raise _unreadable(path, exc) from exc
+        raise unreadable(path, exc) from exc
     line_break = LINE_BREAK.search(start)
     return start[: line_break.end()] if line_break else start
 
@@ -199,7 +199,7 @@ def match_columns(path: Path, names: list[str], where: str) -> dict[str, int] | 
     return positions
 
 
-def _parquet_kind(arrow_type, physical_type: str, logical_type: str) -> str | None:
+def parquet_kind(arrow_type, physical_type: str, logical_type: str) -> str | None:
     import pyarrow.types as t
 
     if t.is_string(arrow_type) or t.is_large_string(arrow_type) or t.is_null(arrow_type):
@@ -217,9 +217,8 @@ def _parquet_kind(arrow_type, physical_type: str, logical_type: str) -> str | No
     return None
 
 
-def _parquet_columns(path: Path) -> tuple[tuple[tuple[str, str], ...], dict[str, int], int]:
-    """Name and kind of every column, from the file's footer, the required columns' positions and the
-    number of rows."""
+def parquet_schema(path: Path) -> tuple[tuple[tuple[str, str | None], ...], int]:
+    """Name and kind of every column (see parquet_kind), from the file's footer, and its row count."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -232,7 +231,7 @@ def _parquet_columns(path: Path) -> tuple[tuple[tuple[str, str], ...], dict[str,
     columns = tuple(
         (
             field.name,
-            _parquet_kind(
+            parquet_kind(
                 field.type,
                 getattr(leaves.get(field.name), "physical_type", ""),
                 str(getattr(leaves.get(field.name), "logical_type", "")),
@@ -240,19 +239,33 @@ def _parquet_columns(path: Path) -> tuple[tuple[tuple[str, str], ...], dict[str,
         )
         for field in schema
     )
-    positions = match_columns(path, [name for name, _ in columns], "its schema")
+    return columns, parquet.metadata.num_rows
+
+
+ACCEPTED_TYPES = "Use text, a number or a timestamp"
+
+
+def arrow_type(path: Path, index: int) -> str:
+    import pyarrow.parquet as pq
+
+    return str(pq.read_schema(path).field(index).type)
+
+
+def _parquet_columns(path: Path) -> tuple[tuple[tuple[str, str], ...], dict[str, int], int]:
+    """Name and kind of every column, the required columns' positions and the number of rows."""
+    columns, rows = parquet_schema(path)
+    names = [name for name, _ in columns]
+    positions = match_columns(path, names, "its schema")
     if positions is None:
         raise UserError(
-            f"{path} has none of the Online Retail columns (it has: {', '.join(schema.names)})",
+            f"{path} has none of the Online Retail columns (it has: {', '.join(names)})",
             f"The columns must be: {', '.join(PUBLISHED_NAMES.values())}",
         )
     for index in positions.values():
         name, kind = columns[index]
         if kind is None:
-            raise UserError(
-                f"{path}: column {name!r} has the type {schema.field(index).type}", "Use text, a number or a timestamp"
-            )
-    return columns, positions, parquet.metadata.num_rows
+            raise UserError(f"{path}: column {name!r} has the type {arrow_type(path, index)}", ACCEPTED_TYPES)
+    return columns, positions, rows
 
 
 def sha256_of(path: Path) -> str:
@@ -291,7 +304,7 @@ def check_text_body(path: Path, header_line: str) -> None:
                 if found and not gzipped:
                     return
     except (OSError, EOFError, zlib.error) as exc:
-        raise _unreadable(path, exc) from exc
+        raise unreadable(path, exc) from exc
     if not found and not _is_data_line(rest, header_line):
         raise UserError(
             f"no data lines in {path} (only a header or blank lines)", "Check that the right file was given"

@@ -187,3 +187,62 @@ def test_every_chart_renders_in_headless_chromium(dashboard):
         rows = browser.evaluate("document.querySelectorAll('#segment-actions tr').length")
         assert rows == 1 + 4 + 11  # header, the k-means segments, the RFM segments
     assert screenshot.stat().st_size > 50_000
+
+
+RENAMED = {
+    "InvoiceNo": "inv",
+    "StockCode": "sku",
+    "Description": "desc",
+    "Quantity": "qty",
+    "InvoiceDate": "ts",
+    "UnitPrice": "price",
+    "CustomerID": "cust",
+    "Country": "ctry",
+}
+RENAMED_MAPPING = (
+    "customer_id=cust,order_id=inv,product_id=sku,description=desc,quantity=qty,unit_price=price,"
+    "ordered_at=ts,country=ctry"
+)
+
+
+def renamed_parquet(source: Path, target: Path) -> Path:
+    """The file as a user's own Parquet export: renamed columns, typed numbers and timestamps."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with gzip.open(source, "rt", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    columns = {
+        "inv": pa.array([r["InvoiceNo"] for r in rows]),
+        "sku": pa.array([r["StockCode"] for r in rows]),
+        "desc": pa.array([r["Description"] or None for r in rows]),
+        "qty": pa.array([int(r["Quantity"]) for r in rows], pa.int64()),
+        "ts": pa.array([datetime.fromisoformat(r["InvoiceDate"]) for r in rows], pa.timestamp("us")),
+        "price": pa.array([float(r["UnitPrice"]) for r in rows], pa.float64()),
+        "cust": pa.array([r["CustomerID"] or None for r in rows]),
+        "ctry": pa.array([r["Country"] for r in rows]),
+    }
+    pq.write_table(pa.table(columns), target)
+    return target
+
+
+def test_the_file_renamed_through_the_transactions_source_gives_the_same_rfm(real_build, spark, settings, tmp_path):
+    # last in this module: it leaves the transactions source's tables in the warehouse
+    from segments.pipeline import ingest_inputs
+    from segments.sources.base import Inputs
+
+    inputs = Inputs(
+        [renamed_parquet(REAL_FILE, tmp_path / "orders.parquet")], source="transactions", map_text=RENAMED_MAPPING
+    )
+    ingest_inputs(spark, inputs, inputs.check())
+    build = run_dbt(
+        settings, CLEAN_BUILD + WITHOUT_UNIT_TESTS, lambda line: None, variables={"data_source": "transactions"}
+    )
+    assert build.failures == []
+    rfm = "analytics.fct_customer_rfm"
+    assert differences(table_rows(spark, rfm, STORED[rfm]), stored_rows(rfm)) == []
+    # the same lines removed by the same rules
+    audit = "analytics.audit_row_reconciliation"
+    stored = {row[2]: row[3] for row in stored_rows(audit)[1:] if row[1] != "rejected"}
+    now = {r["reason"]: str(r["row_count"]) for r in spark.table(audit).where("outcome != 'rejected'").collect()}
+    assert now == stored

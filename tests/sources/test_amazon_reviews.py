@@ -171,7 +171,7 @@ def test_the_command_line_needs_both_files_and_meta_only_with_amazon(settings, c
     assert main(["run", "--source", "amazon_reviews", "--data", str(REVIEW_FILE)]) == 1
     assert "needs the reviews (--data) and the item metadata (--meta)" in capsys.readouterr().err
     assert main(["ingest", "--meta", str(META_FILE)]) == 1
-    assert "only --source amazon_reviews reads" in capsys.readouterr().err
+    assert "--meta is read only by --source amazon_reviews" in capsys.readouterr().err
 
 
 def test_an_amazon_run_needs_the_amazon_raw_section_of_the_quality_config(tmp_path):

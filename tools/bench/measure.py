@@ -74,10 +74,13 @@ def event_log_metrics(folder: Path, windows: dict[str, tuple[float, float]]) -> 
     return {**totals, "stages": per_stage}
 
 
-def run_measured(data: list[Path], event_log: Path, source: str, meta: list[Path] | None = None) -> dict[str, object]:
-    from segments.pipeline import STEPS, Inputs, run_pipeline
+def run_measured(
+    data: list[Path], event_log: Path, source: str, meta: list[Path] | None = None, mapping: Path | None = None
+) -> dict[str, object]:
+    from segments.pipeline import STEPS, run_pipeline
     from segments.progress import Progress
     from segments.settings import load_settings
+    from segments.sources.base import Inputs
     from segments.warehouse.jvm import stop_embedded_session
     from segments.warehouse.session import embedded_session
     from segments.warehouse.state_lock import hold_state_folder
@@ -98,7 +101,7 @@ def run_measured(data: list[Path], event_log: Path, source: str, meta: list[Path
             },
         )
         spark_seconds = time.monotonic() - started
-        result = run_pipeline(settings, Inputs(data, source=source, meta=meta), progress=progress)
+        result = run_pipeline(settings, Inputs(data, source=source, meta=meta, mapping=mapping), progress=progress)
         total = time.monotonic() - started
         jvm_pid = spark.sparkContext._gateway.proc.pid
         jvm_rss, jvm_cpu = _jvm_peak_rss_mb(jvm_pid), _cpu_seconds(jvm_pid)
@@ -127,10 +130,13 @@ def main() -> int:
     parser.add_argument("--data", type=Path, action="append", required=True)
     parser.add_argument("--source", required=True)
     parser.add_argument("--meta", type=Path, action="append")
+    parser.add_argument("--mapping", type=Path)
     parser.add_argument("--event-log", type=Path, required=True)
     parser.add_argument("--result", type=Path, required=True, help="where the JSON result goes")
     args = parser.parse_args()
-    args.result.write_text(json.dumps(run_measured(args.data, args.event_log, args.source, args.meta), indent=2))
+    args.result.write_text(
+        json.dumps(run_measured(args.data, args.event_log, args.source, args.meta, args.mapping), indent=2)
+    )
     return 0
 
 

@@ -18,6 +18,18 @@ from segments.warehouse.jobs import job_progress
 from tools.generate.online_retail import CHUNK_ROWS, FILE_ROWS, SPARK_SCHEMA, chunk_batches, default_customers
 
 FORMATS = ("parquet", "csv")
+# --renamed: the columns as a user's own export might name them, read by `--source transactions`
+# with tools/generate/transactions_mapping.yml
+RENAMED = {
+    "InvoiceNo": "inv",
+    "StockCode": "sku",
+    "Description": "desc",
+    "Quantity": "qty",
+    "InvoiceDate": "ts",
+    "UnitPrice": "price",
+    "CustomerID": "cust",
+    "Country": "ctry",
+}
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,7 @@ class GenerateOptions:
     seed: int = 42
     format: str = "parquet"
     overwrite: bool = False
+    renamed: bool = False
 
     @property
     def customer_count(self) -> int:
@@ -85,6 +98,10 @@ def generate_online_retail(
     with job_progress(spark, say, "files"):
         if options.format == "csv":
             _as_csv(lines).write.mode(mode).option("header", True).csv(str(options.out))
+        elif options.renamed:
+            lines.select(*(F.col(old).alias(new) for old, new in RENAMED.items())).write.mode(mode).parquet(
+                str(options.out)
+            )
         else:
             lines.write.mode(mode).parquet(str(options.out))
     files = sorted(options.out.glob(f"part-*.{options.format}"))

@@ -4,16 +4,15 @@ price. Models: models/sources/amazon_reviews/."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from segments.errors import UserError
 from segments.sources.amazon_reviews import dashboard, quality
 from segments.sources.amazon_reviews.ingest import ITEMS, REVIEWS, check_amazon_inputs, ingest_amazon_reviews
-from segments.sources.base import Source
+from segments.sources.base import Inputs, Source
 from segments.sources.files import CheckedInputs
 
 
-def _check(data: list[Path], meta: list[Path] | None) -> tuple[CheckedInputs, CheckedInputs]:
+def _check(inputs: Inputs) -> tuple[CheckedInputs, CheckedInputs]:
+    data, meta = inputs.data, inputs.meta
     if not (data and meta):
         raise UserError(
             "--source amazon_reviews needs the reviews (--data) and the item metadata (--meta)",
@@ -35,4 +34,5 @@ SOURCE = Source(
     dashboard=dashboard.SECTIONS,
     result_tables=("analytics.audit_amazon_items",),
     bench_generator="tools.generate.amazon_reviews",
+    options=frozenset({"meta"}),
 )

@@ -4,18 +4,14 @@ Parquet with the same columns. Models: models/sources/online_retail/."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from segments.errors import UserError
-from segments.sources.base import Source
+from segments.sources.base import Inputs, Source
 from segments.sources.files import CheckedInputs, IngestResult, check_inputs
-from segments.sources.online_retail import dashboard, ingest, quality
+from segments.sources.online_retail import ingest, quality
+from segments.sources.order_lines import dashboard
 
 
-def _check(data: list[Path], meta: list[Path] | None) -> CheckedInputs:
-    if meta:
-        raise UserError("--meta names item metadata, which only --source amazon_reviews reads")
-    return check_inputs(data)
+def _check(inputs: Inputs) -> CheckedInputs:
+    return check_inputs(inputs.data)
 
 
 def _ingest(spark, checked: CheckedInputs) -> dict[str, IngestResult]:

@@ -16,8 +16,8 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from segments.sources.files import source_file_column, spread_partitions
-from segments.sources.inputs import BOM, InputFile
+from segments.sources.files import decoded_lines, source_file_column, spread_partitions
+from segments.sources.inputs import InputFile
 
 # Accepted InvoiceDate layouts. A failed parse is costly (an exception per row), so ISO-looking
 # values only try the ISO layouts and the others only the UCI/Kaggle ones.
@@ -54,31 +54,6 @@ LINE_COLUMNS = (
     "customer_id",
     "country",
 )
-
-
-def _decoded_lines(spark: SparkSession, sources: list[InputFile], spread: bool = True) -> DataFrame:
-    value = F.col("value")
-    is_utf8 = F.expr("is_valid_utf8(value)")
-    text = F.when(is_utf8, value).otherwise(F.decode(value.cast("binary"), "ISO-8859-1"))
-    text_lines = spark.read.text([str(s.path) for s in sources]).select(
-        "value", source_file_column().alias("source_file")
-    )
-    if spread:
-        text_lines = spread_partitions(spark, text_lines, sources)
-    decoded = text_lines.select(
-        "source_file",
-        text.alias("line"),
-        (~is_utf8).alias("is_latin1"),
-    )
-    line = F.col("line")
-    header_line = sources[0].header_line  # one layout: the same header in every file
-    kind = (
-        F.when(F.trim(line) == "", F.lit("blank"))
-        # a byte-order mark can only precede the header, at the very start of the file
-        .when(line.isin(header_line, BOM + header_line), F.lit("header"))
-        .otherwise(F.lit("data"))
-    )
-    return decoded.select("*", kind.alias("line_kind"))
 
 
 def _as_text(column: Column, kind: str) -> Column:
@@ -270,7 +245,7 @@ def classify_lines(spark: SparkSession, sources: list[InputFile]) -> DataFrame:
     first pass that finds empty or corrupt files before anything is written."""
     return _union(
         [
-            _decoded_lines(spark, group, spread=False).select("source_file", "line_kind", "is_latin1")
+            decoded_lines(spark, group, spread=False).select("source_file", "line_kind", "is_latin1")
             for group in _by_layout(sources)
         ]
     )
@@ -282,7 +257,7 @@ def parse_files(spark: SparkSession, sources: list[InputFile]) -> DataFrame:
         [
             _typed(_parquet_rows(spark, group), group[0].field_count, _parquet_line(group[0]))
             if group[0].is_parquet
-            else _typed(_split_fields(_decoded_lines(spark, group), group[0]), group[0].field_count, F.col("line"))
+            else _typed(_split_fields(decoded_lines(spark, group), group[0]), group[0].field_count, F.col("line"))
             for group in _by_layout(sources)
         ]
     )

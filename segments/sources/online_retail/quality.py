@@ -1,4 +1,4 @@
-"""The raw and clean layers' contracts for the Online Retail source (rfm and segments are shared)."""
+"""The raw layer's contract for the Online Retail source (clean, rfm and segments are shared)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,9 @@ from segments.quality.config import QualityConfig
 from segments.quality.suites import Batch, Layer, Tables
 from segments.sources.online_retail.ingest import LINES_TABLE
 from segments.sources.online_retail.parse import LINE_COLUMNS
+from segments.sources.order_lines.quality import CLEAN_LAYER, CLEAN_TABLES
 
-TABLES = {
-    "lines": LINES_TABLE,
-    "order_lines": "analytics.fct_order_lines",
-    "iqr_bounds": "analytics.audit_iqr_bounds",
-}
+TABLES = {"lines": LINES_TABLE, **CLEAN_TABLES}
 
 
 def _raw(spark: SparkSession, config: QualityConfig, tables: Tables) -> list[Batch]:
@@ -95,41 +92,7 @@ def _raw(spark: SparkSession, config: QualityConfig, tables: Tables) -> list[Bat
     ]
 
 
-def _clean(spark: SparkSession, config: QualityConfig, tables: Tables) -> list[Batch]:
-    merchandise = F.col("is_merchandise")
-    bounds = spark.table(tables["iqr_bounds"]).select("column_name", "lower_bound", "upper_bound").collect()
-    frame = spark.table(tables["order_lines"]).select(
-        "customer_id",
-        F.when(merchandise, F.col("unit_price")).alias("merchandise_unit_price"),
-        # capping bounds a cancellation's absolute quantity
-        F.when(merchandise, F.abs("quantity")).alias("merchandise_quantity"),
-    )
-    expectations = [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, description="at least one clean line"),
-        gxe.ExpectColumnValuesToNotBeNull(column="customer_id", description="every line has a customer"),
-        gxe.ExpectColumnValuesToBeBetween(
-            column="merchandise_unit_price",
-            min_value=0,
-            strict_min=True,
-            description="merchandise lines have a price above 0",
-        ),
-    ]
-    for bound in bounds:
-        name, low, high = bound["column_name"], float(bound["lower_bound"]), float(bound["upper_bound"])
-        subject = "|quantity|" if name == "quantity" else name
-        expectations.append(
-            gxe.ExpectColumnValuesToBeBetween(
-                column=f"merchandise_{name}",
-                min_value=low,
-                max_value=high,
-                description=f"merchandise {subject} within this run's IQR bounds [{low:g}, {high:g}] "
-                f"(analytics.audit_iqr_bounds)",
-            )
-        )
-    return [Batch("clean_order_lines", tables["order_lines"], frame, expectations)]
-
-
 LAYERS: dict[str, Layer] = {
     "raw": ("after ingest", ("lines",), _raw),
-    "clean": ("after the cleaning build", ("order_lines", "iqr_bounds"), _clean),
+    "clean": CLEAN_LAYER,
 }

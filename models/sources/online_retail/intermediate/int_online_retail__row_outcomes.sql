@@ -1,30 +1,4 @@
--- Online Retail's line counts for audit_row_reconciliation, one row per outcome reached (reason,
--- row_count): rejected at ingest, removed by a rule, kept. A view: the audit reads it in the same query.
+-- What the shared marts read from this source: the order-line rules' row_outcomes (models/order_lines/).
 {{ config(materialized='view') }}
 
-with rejected as (
-    select reject_reason as reason, count(*) as row_count
-    from {{ ref('stg_online_retail__rejected_lines') }}
-    group by 1
-),
-
-removed as (
-    select removal_reason as reason, count(*) as row_count
-    from {{ ref('removed_order_lines') }}
-    group by 1
-),
-
-kept as (
-    select 'kept' as reason, count(*) as row_count
-    from {{ ref('fct_order_lines') }}
-),
-
-counted as (
-    select * from rejected
-    union all
-    select * from removed
-    union all
-    select * from kept
-)
-
-select * from counted
+select * from {{ ref('int_order_lines__row_outcomes') }}  -- noqa: AM04
