@@ -161,7 +161,7 @@ def run_pipeline(
         ingest=ingested,
         builds=[clean, segments_build],
         segmentation=segmented,
-        summary=read_summary(spark),
+        summary=read_summary(spark, source.result_tables),
         checks=checks,
         dashboard=dashboard,
         seconds=dict(progress.seconds),

@@ -10,6 +10,7 @@ RECONCILIATION = "analytics.audit_row_reconciliation"
 RFM = "analytics.fct_customer_rfm"
 SEGMENT_SUMMARY = "analytics.segment_summary"
 PLAYBOOK = "reference.segment_playbook"
+CLEANING_RULES = "analytics.audit_cleaning_rules"
 
 
 @dataclass
@@ -19,6 +20,7 @@ class RunSummary:
     customers: int = 0
     as_of_date: str | None = None
     segments: list[dict] = field(default_factory=list)  # k-means segments, largest revenue first
+    skipped_rules: dict[str, str] = field(default_factory=dict)  # cleaning rule -> why it did not run
 
     def total(self, outcome: str | None = None) -> int:
         return sum(n for reason, n in self.counts.items() if outcome in (None, self.outcomes[reason]))
@@ -32,6 +34,8 @@ class RunSummary:
                 if self.outcomes[reason] == outcome and n:
                     out.append(f"    {reason:<{width}} {n:>10,}")
         out.append(f"  rows kept        {self.total('kept'):>10,}")
+        for rule, why in self.skipped_rules.items():
+            out.append(f"    rule not run: {rule} ({why})")
         out.append(f"  customers scored {self.customers:>10,}   (RFM as of {self.as_of_date})")
         if self.segments:
             out.append("")
@@ -48,8 +52,13 @@ class RunSummary:
         return out
 
 
-def read_summary(spark: SparkSession) -> RunSummary:
+def read_summary(spark: SparkSession, tables: tuple[str, ...] = ()) -> RunSummary:
+    """`tables`: the source's own result tables; when they include the cleaning rules' audit, the
+    summary names the rules that did not run."""
     summary = RunSummary()
+    if CLEANING_RULES in tables:
+        skipped = spark.sql(f"select rule, skipped_because from {CLEANING_RULES} where not is_applied order by rule")
+        summary.skipped_rules = {row["rule"]: row["skipped_because"] for row in skipped.collect()}
     rows = spark.sql(f"select reason, outcome, row_count from {RECONCILIATION} order by rule_order, reason").collect()
     for row in rows:
         summary.counts[row["reason"]] = row["row_count"]

@@ -13,16 +13,19 @@ from pathlib import Path
 import pytest
 
 from ml.segmentation import SegmentationOptions, segment_customers
-from segments.pipeline import CLEAN_BUILD, SEGMENTS_BUILD, WITHOUT_UNIT_TESTS
+from segments.pipeline import CLEAN_BUILD, SEGMENTS_BUILD, WITHOUT_UNIT_TESTS, ingest_inputs
 from segments.quality import LAYERS, QualityChecker, load_quality_config
 from segments.report import write_dashboard
 from segments.report.charts import SEGMENT_CHARTS
 from segments.sources import get_source
+from segments.sources.base import Inputs
 from segments.sources.online_retail.ingest import ingest
 from segments.warehouse.dbt_runner import run_dbt
 from tests.browser import CHART_STATE, Chromium
 from tests.expected_tables import DIGESTED, STORED, differences, stored_digests, stored_rows, table_digest, table_rows
 from tests.helpers import PROJECT_DIR, REAL_FILE
+from tools.generate.transactions import MAPPING
+from tools.generate.writer import RENAMED
 
 pytestmark = pytest.mark.integration
 
@@ -189,51 +192,31 @@ def test_every_chart_renders_in_headless_chromium(dashboard):
     assert screenshot.stat().st_size > 50_000
 
 
-RENAMED = {
-    "InvoiceNo": "inv",
-    "StockCode": "sku",
-    "Description": "desc",
-    "Quantity": "qty",
-    "InvoiceDate": "ts",
-    "UnitPrice": "price",
-    "CustomerID": "cust",
-    "Country": "ctry",
-}
-RENAMED_MAPPING = (
-    "customer_id=cust,order_id=inv,product_id=sku,description=desc,quantity=qty,unit_price=price,"
-    "ordered_at=ts,country=ctry"
-)
-
-
 def renamed_parquet(source: Path, target: Path) -> Path:
-    """The file as a user's own Parquet export: renamed columns, typed numbers and timestamps."""
+    """The file as a user's own Parquet export: the columns renamed as the bench's generator renames
+    them, typed numbers and timestamps."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     with gzip.open(source, "rt", encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     columns = {
-        "inv": pa.array([r["InvoiceNo"] for r in rows]),
-        "sku": pa.array([r["StockCode"] for r in rows]),
-        "desc": pa.array([r["Description"] or None for r in rows]),
-        "qty": pa.array([int(r["Quantity"]) for r in rows], pa.int64()),
-        "ts": pa.array([datetime.fromisoformat(r["InvoiceDate"]) for r in rows], pa.timestamp("us")),
-        "price": pa.array([float(r["UnitPrice"]) for r in rows], pa.float64()),
-        "cust": pa.array([r["CustomerID"] or None for r in rows]),
-        "ctry": pa.array([r["Country"] for r in rows]),
+        "InvoiceNo": pa.array([r["InvoiceNo"] for r in rows]),
+        "StockCode": pa.array([r["StockCode"] for r in rows]),
+        "Description": pa.array([r["Description"] or None for r in rows]),
+        "Quantity": pa.array([int(r["Quantity"]) for r in rows], pa.int64()),
+        "InvoiceDate": pa.array([datetime.fromisoformat(r["InvoiceDate"]) for r in rows], pa.timestamp("us")),
+        "UnitPrice": pa.array([float(r["UnitPrice"]) for r in rows], pa.float64()),
+        "CustomerID": pa.array([r["CustomerID"] or None for r in rows]),
+        "Country": pa.array([r["Country"] for r in rows]),
     }
-    pq.write_table(pa.table(columns), target)
+    pq.write_table(pa.table({RENAMED[name]: values for name, values in columns.items()}), target)
     return target
 
 
 def test_the_file_renamed_through_the_transactions_source_gives_the_same_rfm(real_build, spark, settings, tmp_path):
     # last in this module: it leaves the transactions source's tables in the warehouse
-    from segments.pipeline import ingest_inputs
-    from segments.sources.base import Inputs
-
-    inputs = Inputs(
-        [renamed_parquet(REAL_FILE, tmp_path / "orders.parquet")], source="transactions", map_text=RENAMED_MAPPING
-    )
+    inputs = Inputs([renamed_parquet(REAL_FILE, tmp_path / "orders.parquet")], source="transactions", mapping=MAPPING)
     ingest_inputs(spark, inputs, inputs.check())
     build = run_dbt(
         settings, CLEAN_BUILD + WITHOUT_UNIT_TESTS, lambda line: None, variables={"data_source": "transactions"}

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pytest
 
-from segments.pipeline import CLEAN_BUILD, ingest_inputs
+from segments.pipeline import CLEAN_BUILD, ingest_inputs, run_pipeline
 from segments.sources.base import Inputs
 from segments.warehouse.dbt_runner import run_dbt
 from tests.helpers import FIXTURES, lifetimes_dataset
@@ -71,7 +71,7 @@ def test_every_rule_runs_when_its_columns_are_mapped(spark, settings, rows):
         "unmatched_cancellation": 1,
         "kept": 6,
     }
-    assert _skipped(rows) == {"order_prefix_cancellations": "the UCI Online Retail convention only"}
+    assert _skipped(rows) == {}
     lines = _lines(rows)
     filled = [line for line in lines["O1"] if line["stock_code"] == "P2"]
     assert filled[0]["customer_id"] == "c1" and filled[0]["is_customer_id_filled"]
@@ -95,7 +95,6 @@ def test_a_rule_switched_off_in_the_mapping_file_keeps_what_it_would_remove(spar
         "flag_non_merchandise",
         "impute_zero_prices",
         "match_cancellations",
-        "order_prefix_cancellations",
     }
     lines = _lines(rows)
     assert len([line for line in lines["O1"] if line["stock_code"] == "P1"]) == 2
@@ -126,7 +125,6 @@ def test_whole_orders_from_a_catalog_table_skip_the_rules_their_columns_lack(spa
         "fill_customer_from_order": "order_id not mapped",
         "flag_non_merchandise": "product_id not mapped",
         "impute_zero_prices": "product_id and unit_price not mapped",
-        "order_prefix_cancellations": "the UCI Online Retail convention only",
     }
     orders = {
         (r["customer_id"], r["invoice_no"], r["line_amount"]) for r in rows("analytics.fct_order_lines", "invoice_no")
@@ -158,15 +156,23 @@ def _sample_rfm() -> tuple[int, dict[str, tuple[int, int, Decimal]]]:
     }
 
 
-def test_the_cdnow_sample_log_gives_the_rfm_computed_here(spark, settings, rows, tmp_path):
+def test_the_cdnow_sample_log_runs_end_to_end_to_the_rfm_computed_here(spark, settings, rows, tmp_path):
     mapping = tmp_path / "cdnow_sample.yml"
     mapping.write_text(SAMPLE_MAPPING)
     sample = lifetimes_dataset("CDNOW_sample.txt")
-    ingested = _build(spark, settings, Inputs([sample], source="transactions", mapping=mapping))
+    result = run_pipeline(settings, Inputs([sample], source="transactions", mapping=mapping))
+    assert all(check.passed for check in result.checks) and result.dashboard.is_file()
     line_count, expected = _sample_rfm()
     # every line kept: identical lines of one day and $0 lines are purchases in a transaction log
-    assert ingested.data_lines == line_count == 6919
+    assert result.ingest.data_lines == line_count == 6919
     assert _outcomes(rows) == {"kept": line_count}
+    assert result.summary.skipped_rules == {
+        "fill_customer_from_order": "order_id not mapped",
+        "flag_non_merchandise": "product_id not mapped",
+        "impute_zero_prices": "product_id and unit_price not mapped",
+        "remove_duplicates": "switched off in the mapping",
+    }
+    assert "    rule not run: remove_duplicates (switched off in the mapping)" in result.summary.lines()
     assert len(expected) == 2357
     rfm = {
         r["customer_id"]: (r["frequency"], r["recency_days"], r["monetary"])

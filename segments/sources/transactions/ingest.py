@@ -37,8 +37,8 @@ from segments.sources.files import (
     write_file_reports,
 )
 from segments.sources.inputs import InputFile
-from segments.sources.transactions.inputs import DATASET, SAMPLE_ROWS, find_columns
-from segments.sources.transactions.mapping import TARGETS, WHITESPACE, Mapping, parses_any
+from segments.sources.transactions.inputs import DATASET, SAMPLE_ROWS, check_dates, find_columns
+from segments.sources.transactions.mapping import TARGETS, WHITESPACE, Mapping
 
 LINES_TABLE = f"{RAW_DATABASE}.transactions_lines"
 RULES_TABLE = f"{RAW_DATABASE}.transactions_rules"
@@ -164,18 +164,11 @@ def _columnar_rows(frame: DataFrame, where: str, mapping: Mapping, source_file: 
 
 
 def _check_table_dates(frame: DataFrame, where: str, mapping: Mapping) -> None:
-    column = mapping.columns["ordered_at"]
-    if not column.date_format:
+    if not mapping.columns["ordered_at"].date_format:
         return
     name = frame.columns[find_columns(where, mapping, frame.columns, "it has")["ordered_at"]]
     values = [row[0] for row in frame.select(F.col(f"`{name}`").cast("string")).limit(SAMPLE_ROWS).collect()]
-    values = [v for v in values if v]
-    if values and not parses_any(values, column.date_format):
-        raise UserError(
-            f"{where}: the date format {column.date_format!r} of ordered_at parses none of the first "
-            f"{len(values)} values of column {name!r} (e.g. {values[0]!r})",
-            "Give the format the column is written in, e.g. ordered_at=date:yyyy-MM-dd",
-        )
+    check_dates(where, mapping, values)
 
 
 def _rows(spark: SparkSession, checked: CheckedInputs, mapping: Mapping) -> DataFrame:

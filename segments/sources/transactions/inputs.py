@@ -68,7 +68,8 @@ def find_columns(where: str, mapping: Mapping, names: list[str], has: str) -> di
     return positions
 
 
-def _check_dates(where: str, mapping: Mapping, values: list[str]) -> None:
+def check_dates(where: str, mapping: Mapping, values: list[str]) -> None:
+    """A text date's format must parse at least one of the first values."""
     column = mapping.columns["ordered_at"]
     values = [v for v in values if v and v.strip()]
     if column.date_format and values and not parses_any(values, column.date_format):
@@ -90,7 +91,7 @@ def _inspect_text(path: Path, head: bytes, mapping: Mapping) -> InputFile:
         raise UserError(f"no data lines in {path}", "Check that the right file was given")
     positions = find_columns(str(path), mapping, names, has)
     at = positions["ordered_at"]
-    _check_dates(str(path), mapping, [f[at] for f in (split_fields(d, mapping.delimiter) for d in data) if len(f) > at])
+    check_dates(str(path), mapping, [f[at] for f in (split_fields(d, mapping.delimiter) for d in data) if len(f) > at])
     return InputFile(
         path=path,
         size_bytes=path.stat().st_size,
@@ -124,7 +125,7 @@ def _inspect_parquet(path: Path, mapping: Mapping) -> InputFile:
     date_name, date_kind = kinds[positions["ordered_at"]]
     if date_kind == "text":
         batch = next(pq.ParquetFile(path).iter_batches(batch_size=SAMPLE_ROWS, columns=[date_name]))
-        _check_dates(str(path), mapping, [v for v in batch.column(0).to_pylist() if v is not None])
+        check_dates(str(path), mapping, [v for v in batch.column(0).to_pylist() if v is not None])
     return InputFile(
         path=path,
         size_bytes=path.stat().st_size,
