@@ -331,8 +331,6 @@ def _inputs(args: argparse.Namespace, settings: Settings):
 
     bundled = get_source(args.source).default_data
     data = args.data or ([settings.project_dir / bundled] if bundled else [])
-    if args.table:
-        data = args.data or []
     return Inputs(
         data,
         source=args.source,

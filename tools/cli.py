@@ -43,10 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
         "purchase, a few zero prices, non-merchandise codes, 30 countries), deterministic "
         "for a seed. The output is a folder of part files that --data accepts as it is.",
     )
-    retail.add_argument("--rows", type=_count, required=True, help="lines to write, e.g. 5000000 or 5M")
+    retail.add_argument("--rows", type=count_argument, required=True, help="lines to write, e.g. 5000000 or 5M")
     retail.add_argument(
         "--customers",
-        type=_count,
+        type=count_argument,
         default=None,
         help="distinct customers (default: one per 124 lines, as in the real file)",
     )
@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     amazon.add_argument(
         "--users",
-        type=_count,
+        type=count_argument,
         required=True,
         help="reviewers to generate, e.g. 4200000 or 4.2M (about 2.4 reviews each)",
     )
@@ -151,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--repeat",
-        type=_count,
+        type=count_argument,
         default=1,
         metavar="N",
         help="cold runs per size (default 1). The sizes are taken in turn (real, 5M, real, "
@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _count(text: str) -> int:
+def count_argument(text: str) -> int:
     """A whole number, with an optional k / M / G suffix: 200k, 5M."""
     factors = {"k": 10**3, "m": 10**6, "g": 10**9}
     digits, factor = (text[:-1], factors[text[-1].lower()]) if text[-1:].lower() in factors else (text, 1)
@@ -177,7 +177,7 @@ def _count(text: str) -> int:
 
 
 def _sizes(text: str) -> tuple[int | None, ...]:
-    return tuple(None if part.strip() == "real" else _count(part.strip()) for part in text.split(","))
+    return tuple(None if part.strip() == "real" else count_argument(part.strip()) for part in text.split(","))
 
 
 def _generate(args: argparse.Namespace, settings: Settings) -> int:

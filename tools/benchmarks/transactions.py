@@ -19,7 +19,7 @@ from pathlib import Path
 from segments.settings import load_settings
 from tools.bench.harness import BenchOptions, dataset, measure, size_label
 from tools.bench.machine import machine
-from tools.cli import _count
+from tools.cli import count_argument
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SOURCES = ("online_retail", "transactions")
@@ -27,7 +27,7 @@ SOURCES = ("online_retail", "transactions")
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=_count, default=50_000_000, help="generated lines (default 50M)")
+    parser.add_argument("--rows", type=count_argument, default=50_000_000, help="generated lines (default 50M)")
     parser.add_argument("--pairs", type=int, default=2, help="alternated pairs of runs (default 2)")
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "artifacts" / "bench" / "transactions.json")
     args = parser.parse_args()
