@@ -12,6 +12,7 @@ select
     quantity,
     unit_price,
     line_amount,
+    uncapped_line_amount,
     is_merchandise,
     source_file
 from {{ ref('int_' ~ var('data_source') ~ '__purchases') }}

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ml.customer_value import ValueOptions, ValueResult, value_customers
 from ml.segmentation import SegmentationOptions, SegmentationResult, segment_customers
 from segments.errors import UserError
 from segments.pipeline.summary import RunSummary, read_summary
@@ -18,7 +19,7 @@ from segments.settings import Settings
 from segments.sources import get_source
 from segments.sources.base import Inputs
 from segments.sources.files import IngestResult
-from segments.warehouse.dbt_runner import BuildReport, ParsedProject, run_dbt
+from segments.warehouse.dbt_runner import BuildReport, ParsedProject, project_vars, run_dbt
 from segments.warehouse.endpoints import Endpoints, port_open
 from segments.warehouse.session import is_connect, open_session
 from segments.warehouse.sizing import shuffle_partitions
@@ -29,7 +30,7 @@ SEGMENTS_BUILD = ["build", "--select", "source:ml+"]
 # Unit tests check model logic on fixed rows, not the data: `make test` runs them, a pipeline run
 # does not (dbt's own advice for production builds).
 WITHOUT_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
-STEPS = 9
+STEPS = 10
 
 
 def _spark_step_title(settings: Settings, target: str) -> str:
@@ -68,6 +69,7 @@ class RunResult:
     ingest: IngestResult
     builds: list[BuildReport]
     segmentation: SegmentationResult
+    value: ValueResult
     summary: RunSummary
     checks: list[LayerReport]
     dashboard: Path
@@ -95,6 +97,7 @@ def run_pipeline(
     if "data_source" in (variables or {}):
         raise UserError("the source is chosen with --source, not --var data_source")
     variables = {**(variables or {}), "data_source": source.name}
+    value_options = ValueOptions.from_vars(project_vars(settings, variables))
     extra = [] if unit_tests else WITHOUT_UNIT_TESTS
     parsed = ParsedProject(settings, target, variables)  # while Spark starts and the data loads
 
@@ -144,6 +147,8 @@ def run_pipeline(
             f"      k = {segmented.k}: "
             + ", ".join(f"{name} {segmented.sizes.get(name, 0):,}" for name in segmented.names.values())
         )
+    with progress.step("value", "Customer value: BG/NBD and Gamma-Gamma fits, P(alive) and CLV per customer"):
+        valued = value_customers(spark, value_options, segmented.run_id, say=progress.say)
     with progress.step("dbt_segments", "dbt build: customer segments, summary, history, transitions"):
         segments_build = build(SEGMENTS_BUILD)
     # The dashboard's queries and charts only read the published tables: in an embedded session they
@@ -161,6 +166,7 @@ def run_pipeline(
         ingest=ingested,
         builds=[clean, segments_build],
         segmentation=segmented,
+        value=valued,
         summary=read_summary(spark, source.result_tables),
         checks=checks,
         dashboard=dashboard,

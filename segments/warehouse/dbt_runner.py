@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
 from dbt.adapters.base.connections import BaseConnectionManager
 from dbt.cli.main import dbtRunner
 from dbt.contracts.graph.manifest import Manifest
@@ -114,6 +115,12 @@ def _thrift_sessions_kept_open(target: str) -> Iterator[None]:
         BaseConnectionManager.release = original
 
 
+def project_vars(settings: Settings, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The models' vars as dbt sees them: dbt_project.yml's, with the given ones over them."""
+    declared = yaml.safe_load((settings.project_dir / "dbt_project.yml").read_text()).get("vars") or {}
+    return {**declared, **(variables or {})}
+
+
 def _dbt_args(
     settings: Settings, target: str, variables: dict[str, Any] | None, shuffle_partitions: int | None = None
 ) -> list[str]:
@@ -134,7 +141,7 @@ def _dbt_args(
         "--log-level-file",
         "debug",
         "--vars",
-        json.dumps(all_vars),
+        json.dumps(all_vars, default=str),  # a --var date (YAML reads 2011-12-01 as one) as dbt would read it
     ]
 
 

@@ -1,21 +1,18 @@
 """The transactions source end to end on Spark: a hand-written order-line file through three
 mappings (every rule on, rules switched off, whole orders without order or product ids, read from a
-catalog table), and the CDNOW sample log (Fader & Hardie, shipped in the lifetimes wheel) against a
-plain-Python computation of its RFM."""
+catalog table). The CDNOW sample log end to end is in tests/ml/test_customer_value.py."""
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
+from decimal import Decimal
 
-import numpy as np
 import pytest
 
-from segments.pipeline import CLEAN_BUILD, ingest_inputs, run_pipeline
+from segments.pipeline import CLEAN_BUILD, ingest_inputs
 from segments.sources.base import Inputs
 from segments.warehouse.dbt_runner import run_dbt
-from tests.helpers import FIXTURES, lifetimes_dataset
+from tests.helpers import FIXTURES
 
 pytestmark = pytest.mark.integration
 
@@ -28,11 +25,6 @@ REJECTS = {"invalid_ordered_at": 1, "invalid_quantity": 1, "wrong_field_count": 
 RULES_OFF = (
     "rules: {fill_customer_from_order: false, remove_duplicates: false, flag_non_merchandise: false, "
     "impute_zero_prices: false, match_cancellations: false}\n"
-)
-SAMPLE_MAPPING = (
-    "csv: {delimiter: whitespace, header: false}\n"
-    "columns: {customer_id: 2, ordered_at: '3:yyyyMMdd', quantity: 4, amount: 5}\n"
-    "rules: {remove_duplicates: false}\n"
 )
 
 
@@ -132,50 +124,3 @@ def test_whole_orders_from_a_catalog_table_skip_the_rules_their_columns_lack(spa
     assert orders == {("c1", "c1@2024-01-05", 10), ("c1", "c1@2024-02-01", -4), ("c2", "c2@2024-01-09", 30)}
     rfm = {r["customer_id"]: (r["frequency"], r["monetary"]) for r in rows("analytics.fct_customer_rfm", "customer_id")}
     assert rfm == {"c1": (1, Decimal("6.00")), "c2": (1, Decimal("30.00"))}
-
-
-def _cents(value: float | Decimal, places: str = "0.0001") -> Decimal:
-    return Decimal(str(value)).quantize(Decimal(places), ROUND_HALF_UP)
-
-
-def _sample_rfm() -> tuple[int, dict[str, tuple[int, int, Decimal]]]:
-    """CDNOW_sample.txt's RFM computed here: the amounts IQR-capped (linear quartiles), one order per
-    customer and day, recency from the day after the last purchase."""
-    lines = [line.split() for line in lifetimes_dataset("CDNOW_sample.txt").read_text().splitlines() if line.strip()]
-    amounts = [float(line[4]) for line in lines]
-    q1, q3 = np.percentile(amounts, [25, 75])
-    low, high = _cents(q1 - 1.5 * (q3 - q1)), _cents(q3 + 1.5 * (q3 - q1))
-    days: dict[str, set[date]] = {}
-    spend: Counter = Counter()
-    for _, customer, day, _, amount in lines:
-        days.setdefault(customer, set()).add(datetime.strptime(day, "%Y%m%d").date())
-        spend[customer] += min(max(_cents(amount), low), high)
-    as_of = max(max(d) for d in days.values()).toordinal() + 1
-    return len(lines), {
-        c: (len(d), as_of - max(d).toordinal(), _cents(max(spend[c], Decimal(0)), "0.01")) for c, d in days.items()
-    }
-
-
-def test_the_cdnow_sample_log_runs_end_to_end_to_the_rfm_computed_here(spark, settings, rows, tmp_path):
-    mapping = tmp_path / "cdnow_sample.yml"
-    mapping.write_text(SAMPLE_MAPPING)
-    sample = lifetimes_dataset("CDNOW_sample.txt")
-    result = run_pipeline(settings, Inputs([sample], source="transactions", mapping=mapping))
-    assert all(check.passed for check in result.checks) and result.dashboard.is_file()
-    line_count, expected = _sample_rfm()
-    # every line kept: identical lines of one day and $0 lines are purchases in a transaction log
-    assert result.ingest.data_lines == line_count == 6919
-    assert _outcomes(rows) == {"kept": line_count}
-    assert result.summary.skipped_rules == {
-        "fill_customer_from_order": "order_id not mapped",
-        "flag_non_merchandise": "product_id not mapped",
-        "impute_zero_prices": "product_id and unit_price not mapped",
-        "remove_duplicates": "switched off in the mapping",
-    }
-    assert "    rule not run: remove_duplicates (switched off in the mapping)" in result.summary.lines()
-    assert len(expected) == 2357
-    rfm = {
-        r["customer_id"]: (r["frequency"], r["recency_days"], r["monetary"])
-        for r in rows("analytics.fct_customer_rfm", "customer_id")
-    }
-    assert rfm == expected

@@ -11,6 +11,7 @@ select
     quantity,
     unit_price,
     line_amount,
+    uncapped_line_amount,
     is_merchandise,
     source_file
 from {{ ref('fct_order_lines') }}

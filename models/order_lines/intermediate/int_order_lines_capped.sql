@@ -1,6 +1,7 @@
 -- Rule 7, IQR capping: merchandise values outside the bounds of int_iqr_bounds are replaced by the
 -- bound; for cancellations the absolute quantity is capped and the sign kept. Non-merchandise lines
--- are never capped. The values before capping stay in original_quantity and original_unit_price.
+-- are never capped. The values before capping stay in original_quantity and original_unit_price, and the
+-- line's amount before capping in uncapped_line_amount.
 -- Null bounds (rule cap_outliers off) cap nothing: Spark's least and greatest skip nulls.
 -- A view: a cross join with two one-row bounds costs less to recompute than to write out, and
 -- fct_order_lines is the table that holds the result.
@@ -56,6 +57,8 @@ capped as (
         ) as unit_price,
         order_lines.original_quantity,
         order_lines.original_unit_price,
+        -- before capping, after price imputation: the customer-value models read this spend
+        cast(order_lines.quantity * order_lines.unit_price as decimal(18, 4)) as uncapped_line_amount,
         {%- if 'quantity' in columns %}
         coalesce(
             order_lines.is_merchandise

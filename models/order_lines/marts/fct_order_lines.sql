@@ -17,6 +17,7 @@ final as (
         quantity,
         unit_price,
         cast(quantity * unit_price as decimal(18, 4)) as line_amount,
+        uncapped_line_amount,
         original_quantity,
         original_unit_price,
         is_merchandise,

@@ -10,6 +10,7 @@ select
     1 as quantity,
     cast(unit_price as decimal(18, 4)) as unit_price,
     cast(unit_price as decimal(18, 4)) as line_amount,
+    cast(unit_price as decimal(18, 4)) as uncapped_line_amount,
     true as is_merchandise,
     source_file
 from {{ ref('int_amazon_reviews__reviews_classified') }}

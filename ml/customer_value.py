@@ -1,0 +1,290 @@
+"""Customer value, the second part of the ml step: BG/NBD and Gamma-Gamma (ml/btyd.py) fitted on
+analytics.customer_btyd_summary, then every RFM customer scored in Spark.
+
+Tables (schema `ml`, declared as the dbt source `ml`):
+  ml_value_fits(run_id, model, status, detail, parameters, log_likelihood, customers,
+                customers_left_out, iterations, converged, frequency_spend_correlation, time_unit,
+                fitted_at)                                   every run's fits, history kept
+  ml_customer_value(run_id, customer_id, frequency, recency, t, monetary_value, p_alive,
+                    expected_purchases, expected_spend, clv, clv_decile)   one row per RFM customer
+
+The driver holds customers grouped by (frequency, recency, T) and a few sums, never one row per
+customer: BG/NBD is fitted and evaluated per group, and the groups' scores are joined back in Spark.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from ml import btyd
+from segments.errors import UserError
+from segments.warehouse.publish import publish
+
+SUMMARY_TABLE = "analytics.customer_btyd_summary"
+RFM_TABLE = "analytics.fct_customer_rfm"
+ML_SCHEMA = "ml"
+UNITS_PER_YEAR = {"days": 365.25, "weeks": 365.25 / 7, "months": 12.0}  # as macros/days_per_time_unit.sql
+# Below this many repeat customers a model's parameters are not identified: it is recorded as not fitted.
+MIN_REPEAT_CUSTOMERS = 10
+GROUP_KEY = ["frequency", "recency_days", "t_days"]
+
+
+@dataclass(frozen=True)
+class ValueOptions:
+    """The dbt vars value_horizon (in the summary's time unit) and value_annual_discount_rate."""
+
+    horizon: float = 52
+    annual_discount_rate: float = 0.1
+
+    @classmethod
+    def from_vars(cls, variables: dict[str, Any]) -> ValueOptions:
+        if variables.get("value_time_unit") not in UNITS_PER_YEAR:
+            raise UserError(
+                f"value_time_unit is {variables.get('value_time_unit')!r}", f"Use one of {', '.join(UNITS_PER_YEAR)}"
+            )
+        try:
+            options = cls(float(variables["value_horizon"]), float(variables["value_annual_discount_rate"]))
+        except (TypeError, ValueError) as error:
+            raise UserError(
+                f"value_horizon and value_annual_discount_rate must be numbers ({error})",
+                "e.g. --var value_horizon=52 --var value_annual_discount_rate=0.1",
+            ) from None
+        options.check()
+        return options
+
+    def check(self) -> None:
+        if not (math.isfinite(self.horizon) and self.horizon > 0):
+            raise UserError(f"value_horizon = {self.horizon} is not a positive number of time units")
+        if not (math.isfinite(self.annual_discount_rate) and 0 <= self.annual_discount_rate < 1):
+            raise UserError(
+                f"value_annual_discount_rate = {self.annual_discount_rate} is not a rate per year",
+                "Give a fraction between 0 and 1, e.g. 0.1 for 10 %",
+            )
+
+    def steps(self, units_per_year: float) -> int:
+        """CLV discounts month by month: the horizon in whole months, at least one."""
+        return max(1, round(self.horizon / units_per_year * 12))
+
+
+@dataclass
+class ModelFit:
+    """One model's outcome: status fitted, too_few_customers, not_converged or infinite_mean_spend."""
+
+    model: str
+    status: str
+    detail: str
+    customers: int
+    fit: btyd.Fit | None = None
+    customers_left_out: int = 0
+    correlation: float | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.status == "fitted"
+
+
+@dataclass
+class ValueResult:
+    fits: list[ModelFit]
+    customers: int
+
+    def notes(self) -> list[str]:
+        return [f"{fit.model} not fitted ({fit.status}): {fit.detail}" for fit in self.fits if not fit.usable]
+
+
+def value_customers(
+    spark: SparkSession, options: ValueOptions, run_id: str, say: Callable[[str], None] = lambda _: None
+) -> ValueResult:
+    summary = spark.table(SUMMARY_TABLE)
+    unit_row = summary.select("time_unit").limit(1).collect()
+    time_unit = unit_row[0]["time_unit"] if unit_row else "weeks"
+    groups = (
+        summary.groupBy(*GROUP_KEY)
+        .agg(F.count("*").alias("customers"), F.first("recency").alias("recency"), F.first("t").alias("t"))
+        .toArrow()
+    )
+    columns = {name: groups.column(name).to_numpy() for name in groups.column_names}
+    say(f"      {int(columns['customers'].sum()):,} customers in {groups.num_rows:,} groups of (x, t_x, T)")
+    bgnbd = _fit_bgnbd(columns)
+    gamma_gamma = _fit_gamma_gamma(summary)
+    for fit in (bgnbd, gamma_gamma):
+        say("      " + _describe(fit))
+    scores = _group_scores(spark, columns, bgnbd, options, UNITS_PER_YEAR[time_unit])
+    customers = _customer_values(spark, summary, scores, gamma_gamma, run_id)
+    publish(spark, customers, ML_SCHEMA, "ml_customer_value")
+    _publish_fits(spark, [bgnbd, gamma_gamma], run_id, time_unit)
+    return ValueResult([bgnbd, gamma_gamma], int(columns["customers"].sum()))
+
+
+def _describe(fit: ModelFit) -> str:
+    if not fit.usable:
+        return f"{fit.model}: not fitted ({fit.status}): {fit.detail}"
+    values = ", ".join(f"{name} {value:.4g}" for name, value in fit.fit.parameters.items())
+    return f"{fit.model} on {fit.customers:,} customers: {values}; log-likelihood {fit.fit.log_likelihood:,.2f}"
+
+
+def _fit_bgnbd(groups: dict[str, np.ndarray]) -> ModelFit:
+    customers = int(groups["customers"].sum())
+    repeat = int(groups["customers"][groups["frequency"] > 0].sum())
+    if repeat < MIN_REPEAT_CUSTOMERS:
+        return ModelFit(
+            "bg_nbd",
+            "too_few_customers",
+            f"{repeat} customers bought twice; it needs {MIN_REPEAT_CUSTOMERS}",
+            customers,
+        )
+    fit = btyd.fit_bgnbd(groups["frequency"], groups["recency"], groups["t"], groups["customers"])
+    if not fit.converged:
+        return ModelFit("bg_nbd", "not_converged", "the likelihood has no maximum at finite parameters", customers, fit)
+    return ModelFit("bg_nbd", "fitted", "", customers, fit)
+
+
+def _fit_gamma_gamma(summary: DataFrame) -> ModelFit:
+    """On the repeat customers with a positive mean spend; those whose returns net it to zero or less
+    are left out, counted, and get the population's mean spend."""
+    repeat = summary.where("frequency > 0").select(
+        F.col("frequency").cast("double").alias("x"), F.col("monetary_value").cast("double").alias("m")
+    )
+    left_out = repeat.where("m <= 0").count()
+    positive = repeat.where("m > 0").select("x", "m", (F.col("x") * F.col("m")).alias("xm")).cache()
+    try:
+        totals = positive.agg(
+            F.sum(F.col("x") * F.log("m")).alias("x_log_m"),
+            F.sum(F.log("m")).alias("log_m"),
+            F.sum(F.col("x") * F.log("x")).alias("x_log_x"),
+            F.corr("x", "m").alias("correlation"),
+        ).first()
+        per_x = sorted((r["x"], r["n"]) for r in positive.groupBy("x").agg(F.count("*").alias("n")).collect())
+        customers = sum(n for _, n in per_x)
+        if customers < MIN_REPEAT_CUSTOMERS:
+            detail = f"{customers} repeat customers with a positive spend; it needs {MIN_REPEAT_CUSTOMERS}"
+            return ModelFit("gamma_gamma", "too_few_customers", detail, customers, None, left_out)
+        sums = btyd.SpendSums(
+            np.array([x for x, _ in per_x]),
+            np.array([n for _, n in per_x]),
+            totals["x_log_m"],
+            totals["log_m"],
+            totals["x_log_x"],
+        )
+
+        def gamma_sums(gamma: float) -> tuple[float, float]:
+            shifted = F.log(F.col("xm") + F.lit(gamma))
+            row = positive.agg(F.sum(shifted), F.sum(F.col("x") * shifted)).first()
+            return row[0], row[1]
+
+        fit = btyd.fit_gamma_gamma(sums, gamma_sums)
+    finally:
+        positive.unpersist()
+    result = ModelFit("gamma_gamma", "fitted", "", customers, fit, left_out, totals["correlation"])
+    if not fit.converged:
+        result.status, result.detail = "not_converged", "the likelihood has no maximum at finite parameters"
+    elif fit.parameters["q"] <= 1:
+        result.status = "infinite_mean_spend"
+        result.detail = f"q = {fit.parameters['q']:.3f} <= 1: the spend distribution has no finite mean"
+    return result
+
+
+def _group_scores(
+    spark: SparkSession, groups: dict[str, np.ndarray], bgnbd: ModelFit, options: ValueOptions, units_per_year: float
+) -> DataFrame | None:
+    """P(alive), expected purchases over the horizon and their discounted sum, per group."""
+    if not bgnbd.usable:
+        return None
+    params = bgnbd.fit.parameters
+    history = (groups["frequency"], groups["recency"], groups["t"])
+    discount_per_unit = (1 + options.annual_discount_rate) ** (1 / units_per_year) - 1
+    table = pa.table(
+        {
+            **{key: groups[key] for key in GROUP_KEY},
+            "p_alive": btyd.p_alive(params, *history),
+            "expected_purchases": btyd.expected_purchases(params, options.horizon, *history),
+            "discounted_purchases": btyd.discounted_purchases(
+                params, options.horizon, options.steps(units_per_year), discount_per_unit, *history
+            ),
+        }
+    )
+    return spark.createDataFrame(table)
+
+
+def _customer_values(
+    spark: SparkSession, summary: DataFrame, scores: DataFrame | None, gamma_gamma: ModelFit, run_id: str
+) -> DataFrame:
+    customers = spark.table(RFM_TABLE).select("customer_id").join(summary, "customer_id", "left")
+    if scores is None:
+        customers = customers.select(
+            "*",
+            *(F.lit(None).cast("double").alias(c) for c in ("p_alive", "expected_purchases", "discounted_purchases")),
+        )
+    else:
+        customers = customers.join(scores, GROUP_KEY, "left")
+    if gamma_gamma.usable:
+        p, q, gamma = (gamma_gamma.fit.parameters[k] for k in ("p", "q", "gamma"))
+        x, m = F.col("frequency"), F.col("monetary_value").cast("double")
+        # the customer's spend weighs in with their number of repeat purchases (Fader & Hardie 2013)
+        expected_spend = (
+            F.when(x.isNull(), None)
+            .when((x > 0) & (m > 0), F.lit(p) * (F.lit(gamma) + x * m) / (F.lit(p) * x + F.lit(q - 1)))
+            .otherwise(F.lit(btyd.population_mean_spend(gamma_gamma.fit.parameters)))
+        )
+    else:
+        expected_spend = F.lit(None).cast("double")
+    valued = customers.select(
+        F.lit(run_id).alias("run_id"),
+        "customer_id",
+        "frequency",
+        "recency",
+        "t",
+        "monetary_value",
+        "p_alive",
+        "expected_purchases",
+        expected_spend.alias("expected_spend"),
+        (expected_spend * F.col("discounted_purchases")).alias("clv"),
+    )
+    return valued.withColumn("clv_decile", _decile(valued, "clv"))
+
+
+def _decile(frame: DataFrame, column: str):
+    """1 for the customers with the tenth highest values, 10 for the lowest, by (approximate)
+    quantiles, so no single partition sorts every customer; null where the value is."""
+    bounds = frame.approxQuantile(column, [k / 10 for k in range(9, 0, -1)], 1e-4)
+    if not bounds:
+        return F.lit(None).cast("int")
+    below = sum((F.col(column) < F.lit(bound)).cast("int") for bound in bounds)
+    return F.when(F.col(column).isNotNull(), F.lit(1) + below).cast("int")
+
+
+def _publish_fits(spark: SparkSession, fits: list[ModelFit], run_id: str, time_unit: str) -> None:
+    rows = [
+        (
+            run_id,
+            fit.model,
+            fit.status,
+            fit.detail,
+            fit.fit.parameters if fit.fit else {},
+            fit.fit.log_likelihood if fit.fit else None,
+            fit.customers,
+            fit.customers_left_out,
+            fit.fit.iterations if fit.fit else None,
+            fit.fit.converged if fit.fit else False,
+            fit.correlation,
+            time_unit,
+        )
+        for fit in fits
+    ]
+    schema = (
+        "run_id string, model string, status string, detail string, parameters map<string, double>, "
+        "log_likelihood double, customers bigint, customers_left_out bigint, iterations int, converged boolean, "
+        "frequency_spend_correlation double, time_unit string"
+    )
+    new = spark.createDataFrame(rows, schema).withColumn("fitted_at", F.current_timestamp())
+    if spark.catalog.tableExists(f"{ML_SCHEMA}.ml_value_fits"):
+        new = spark.table(f"{ML_SCHEMA}.ml_value_fits").unionByName(new)
+    publish(spark, new, ML_SCHEMA, "ml_value_fits")

@@ -1,0 +1,141 @@
+"""The CDNOW sample log (Fader & Hardie's CD retailer, shipped in the lifetimes wheel) through
+`segments run --source transactions`, calibration to 1997-09-30 in weeks, once for the module: its RFM
+against a plain-Python computation, its buy-till-you-die summary against the one lifetimes ships,
+and the value models against the published figures.
+
+BG/NBD: Fader, Hardie & Lee (2005), "Counting your customers the easy way", Marketing Science 24(2).
+Gamma-Gamma: Fader & Hardie (2013), "The Gamma-Gamma model of monetary value".
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pytest
+
+from segments.pipeline import run_pipeline
+from segments.sources.base import Inputs
+from tests.helpers import lifetimes_dataset
+from tests.ml.test_btyd import PUBLISHED_BGNBD, PUBLISHED_BGNBD_LOG_LIKELIHOOD, PUBLISHED_GAMMA_GAMMA
+
+pytestmark = pytest.mark.integration
+
+SAMPLE_MAPPING = (
+    "csv: {delimiter: whitespace, header: false}\n"
+    "columns: {customer_id: 2, ordered_at: '3:yyyyMMdd', quantity: 4, amount: 5}\n"
+    "rules: {remove_duplicates: false}\n"
+)
+# Hardie's example customer (x = 2, t_x = 30.43, T = 38.86) is the sample's first, 0001; the
+# published 1.226 purchases are for the next 39 weeks.
+VARIABLES = {"value_calibration_end": "1997-09-30", "value_horizon": 39}
+
+
+@pytest.fixture(scope="module")
+def cdnow(settings, tmp_path_factory):
+    mapping = tmp_path_factory.mktemp("cdnow") / "cdnow_sample.yml"
+    mapping.write_text(SAMPLE_MAPPING)
+    sample = lifetimes_dataset("CDNOW_sample.txt")
+    return run_pipeline(settings, Inputs([sample], source="transactions", mapping=mapping), VARIABLES)
+
+
+def _cents(value: float | Decimal, places: str = "0.0001") -> Decimal:
+    return Decimal(str(value)).quantize(Decimal(places), ROUND_HALF_UP)
+
+
+def _sample_rfm() -> tuple[int, dict[str, tuple[int, int, Decimal]]]:
+    """CDNOW_sample.txt's RFM computed here: the amounts IQR-capped (linear quartiles), one order per
+    customer and day, recency from the day after the last purchase."""
+    lines = [line.split() for line in lifetimes_dataset("CDNOW_sample.txt").read_text().splitlines() if line.strip()]
+    amounts = [float(line[4]) for line in lines]
+    q1, q3 = np.percentile(amounts, [25, 75])
+    low, high = _cents(q1 - 1.5 * (q3 - q1)), _cents(q3 + 1.5 * (q3 - q1))
+    days: dict[str, set[date]] = {}
+    spend: Counter = Counter()
+    for _, customer, day, _, amount in lines:
+        days.setdefault(customer, set()).add(datetime.strptime(day, "%Y%m%d").date())
+        spend[customer] += min(max(_cents(amount), low), high)
+    as_of = max(max(d) for d in days.values()).toordinal() + 1
+    return len(lines), {
+        c: (len(d), as_of - max(d).toordinal(), _cents(max(spend[c], Decimal(0)), "0.01")) for c, d in days.items()
+    }
+
+
+def test_the_cdnow_sample_log_runs_end_to_end_to_the_rfm_computed_here(cdnow, rows):
+    result = cdnow
+    assert all(check.passed for check in result.checks) and result.dashboard.is_file()
+    line_count, expected = _sample_rfm()
+    # every line kept: identical lines of one day and $0 lines are purchases in a transaction log
+    assert result.ingest.data_lines == line_count == 6919
+    outcomes = {r["reason"]: r["row_count"] for r in rows("analytics.audit_row_reconciliation", "reason")}
+    assert {reason: n for reason, n in outcomes.items() if n} == {"kept": line_count}
+    assert result.summary.skipped_rules == {
+        "fill_customer_from_order": "order_id not mapped",
+        "flag_non_merchandise": "product_id not mapped",
+        "impute_zero_prices": "product_id and unit_price not mapped",
+        "remove_duplicates": "switched off in the mapping",
+    }
+    assert "    rule not run: remove_duplicates (switched off in the mapping)" in result.summary.lines()
+    assert len(expected) == 2357
+    rfm = {
+        r["customer_id"]: (r["frequency"], r["recency_days"], r["monetary"])
+        for r in rows("analytics.fct_customer_rfm", "customer_id")
+    }
+    assert rfm == expected
+
+
+def _two_decimals(value: float | Decimal) -> Decimal:
+    """As the lifetimes file rounds: half up (a double from its shortest text)."""
+    return Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def test_the_btyd_summary_equals_the_one_lifetimes_ships(cdnow, rows):
+    with open(lifetimes_dataset("cdnow_customers_summary_with_transactions.csv"), newline="") as handle:
+        expected = {
+            int(r["ID"]): tuple(Decimal(r[k]) for k in ("x", "t_x", "T", "zbar")) for r in csv.DictReader(handle)
+        }
+    summary = rows("analytics.customer_btyd_summary", "customer_id")
+    got = {
+        int(r["customer_id"]): (
+            Decimal(r["frequency"]),
+            *(_two_decimals(r[k]) for k in ("recency", "t", "monetary_value")),
+        )
+        for r in summary
+    }
+    assert len(expected) == 2357
+    assert got == expected
+    assert {(r["time_unit"], str(r["calibration_end"])) for r in summary} == {("weeks", "1997-09-30")}
+
+
+def test_the_fits_reproduce_the_published_figures(cdnow, rows):
+    run_id = cdnow.segmentation.run_id
+    fits = {r["model"]: r for r in rows("ml.ml_value_fits", "model", f"run_id = '{run_id}'")}
+    bgnbd, gamma_gamma = fits["bg_nbd"], fits["gamma_gamma"]
+    assert (bgnbd["status"], bgnbd["converged"], bgnbd["customers"]) == ("fitted", True, 2357)
+    for name, value in PUBLISHED_BGNBD.items():
+        assert bgnbd["parameters"][name] == pytest.approx(value, abs=0.001), name
+    assert bgnbd["log_likelihood"] == pytest.approx(PUBLISHED_BGNBD_LOG_LIKELIHOOD, abs=0.01)
+    # the repeat customers, none of them with a spend netted to zero by returns
+    assert (gamma_gamma["status"], gamma_gamma["customers"], gamma_gamma["customers_left_out"]) == ("fitted", 946, 0)
+    for name, value in PUBLISHED_GAMMA_GAMMA.items():
+        assert gamma_gamma["parameters"][name] == pytest.approx(value, abs=0.01), name
+    assert -0.2 < gamma_gamma["frequency_spend_correlation"] < 0.2  # the model's independence holds here
+
+
+def test_every_customer_is_valued_and_hardies_customer_expects_1_226_purchases(cdnow, rows):
+    customers = {r["customer_id"]: r for r in rows("analytics.customer_segments", "customer_id")}
+    values = {r["customer_id"]: r for r in rows("ml.ml_customer_value", "customer_id")}
+    assert values.keys() == customers.keys() and len(values) == 2357
+    assert values["0001"]["expected_purchases"] == pytest.approx(1.226, abs=0.001)
+    assert all(r["p_alive"] is not None and r["clv"] is not None for r in customers.values())
+    bands = Counter(r["churn_risk"] for r in customers.values())
+    assert set(bands) == {"high", "medium", "low"}
+    for r in customers.values():
+        assert r["churn_risk"] == ("high" if r["p_alive"] < 0.33 else "medium" if r["p_alive"] <= 0.66 else "low")
+    # the top CLV decile holds the highest values, about a tenth of the customers
+    top = [r["clv"] for r in customers.values() if r["clv_decile"] == 1]
+    rest = [r["clv"] for r in customers.values() if r["clv_decile"] > 1]
+    assert min(top) >= max(rest) and 0.09 < len(top) / len(customers) < 0.11
