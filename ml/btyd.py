@@ -4,7 +4,8 @@ BG/NBD (Fader, Hardie & Lee 2005) on customers grouped by (x, t_x, T): each grou
 its customer count as weight, so the driver holds the groups, never one row per customer.
 Gamma-Gamma (Fader & Hardie 2013) is fitted on its profile likelihood: for a given gamma, p and q are
 fitted from sums per frequency, and the only sums over customers that depend on gamma,
-S0 = sum log(x m + gamma) and S1 = sum x log(x m + gamma), come from `gamma_sums` (in Spark).
+S0 = sum log(x m + gamma) and S1 = sum x log(x m + gamma), come from `gamma_sums` (in Spark, for
+many gammas in one pass).
 Parameters are fitted on their logarithms, so they stay positive.
 """
 
@@ -14,13 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize, minimize_scalar
+from scipy.optimize import minimize
 from scipy.special import digamma, gammaln, hyp2f1
 
 # Fits start from 1 for every parameter (lifetimes' start); the optimiser's own tolerances decide.
 GRADIENT_TOLERANCE = 1e-9
-# gamma is searched on its logarithm within these bounds (spend in any currency unit).
+# gamma is searched on its logarithm within these bounds (spend in any currency unit), on a grid of
+# GRID_POINTS that narrows until its best point is known to LOG_GAMMA_TOLERANCE (about 7 rounds).
 LOG_GAMMA_BOUNDS = (np.log(1e-6), np.log(1e9))
+GRID_POINTS = 32
+LOG_GAMMA_TOLERANCE = 1e-6
 # A parameter beyond these ran off to 0 or infinity: the likelihood has no maximum at finite values
 # (e.g. nobody ever drops out), and the fit is not a model of the data.
 PARAMETER_LIMITS = (1e-6, 1e6)
@@ -164,29 +168,41 @@ def gamma_gamma_log_likelihood(p: float, q: float, gamma: float, sums: SpendSums
     return float(value), np.array([d_p, d_q])
 
 
-def fit_gamma_gamma(sums: SpendSums, gamma_sums: Callable[[float], tuple[float, float]]) -> Fit:
-    """Gamma-Gamma (p, q, gamma): gamma by a bounded search on its logarithm, p and q at each."""
-    inner: dict[float, tuple[float, np.ndarray, bool]] = {}
+def _fit_p_q(sums: SpendSums, gamma: float, s0: float, s1: float) -> tuple[float, np.ndarray, bool]:
+    """p and q at a given gamma: (log-likelihood, (p, q), converged)."""
 
-    def fit_p_q(log_gamma: float) -> float:
-        gamma = float(np.exp(log_gamma))
-        s0, s1 = gamma_sums(gamma)
+    def objective(log_pq):
+        pq = np.exp(log_pq)
+        value, gradient = gamma_gamma_log_likelihood(pq[0], pq[1], gamma, sums, s0, s1)
+        return -value / sums.total, -gradient * pq / sums.total
 
-        def objective(log_pq):
-            pq = np.exp(log_pq)
-            value, gradient = gamma_gamma_log_likelihood(pq[0], pq[1], gamma, sums, s0, s1)
-            return -value / sums.total, -gradient * pq / sums.total
+    result = minimize(objective, np.zeros(2), jac=True, method="BFGS", options={"gtol": GRADIENT_TOLERANCE})
+    return -result.fun * sums.total, np.exp(result.x), bool(result.success or _at_optimum(result))
 
-        result = minimize(objective, np.zeros(2), jac=True, method="BFGS", options={"gtol": GRADIENT_TOLERANCE})
-        inner[log_gamma] = (-result.fun * sums.total, np.exp(result.x), bool(result.success or _at_optimum(result)))
-        return result.fun
 
-    outer = minimize_scalar(fit_p_q, bounds=LOG_GAMMA_BOUNDS, method="bounded", options={"xatol": 1e-7})
-    value, (p, q), inner_converged = inner[outer.x]
-    near_bound = min(abs(outer.x - bound) for bound in LOG_GAMMA_BOUNDS) < 1e-3
-    converged = bool(outer.success and inner_converged and not near_bound and np.isfinite(value))
-    converged = converged and _within_limits([p, q])
-    return Fit({"p": float(p), "q": float(q), "gamma": float(np.exp(outer.x))}, value, int(outer.nfev), converged)
+def fit_gamma_gamma(sums: SpendSums, gamma_sums: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]) -> Fit:
+    """Gamma-Gamma (p, q, gamma). log gamma is searched on a grid that narrows around its best
+    point, round after round; `gamma_sums` gives S0 and S1 for all the points of a round at once
+    (one pass over the customers), and p and q are fitted at each point. `iterations` counts the
+    rounds."""
+    low, high = LOG_GAMMA_BOUNDS
+    rounds = 0
+    while True:
+        grid = np.linspace(low, high, GRID_POINTS)
+        s0, s1 = gamma_sums(np.exp(grid))
+        fits = [_fit_p_q(sums, float(np.exp(g)), a, b) for g, a, b in zip(grid, s0, s1)]
+        rounds += 1
+        values = np.array([value for value, _, _ in fits])
+        if not np.any(np.isfinite(values)):
+            return Fit({"p": np.nan, "q": np.nan, "gamma": np.nan}, np.nan, rounds, False)
+        best = int(np.nanargmax(values))
+        low, high = grid[max(best - 1, 0)], grid[min(best + 1, GRID_POINTS - 1)]
+        if high - low < LOG_GAMMA_TOLERANCE:
+            break
+    value, (p, q), inner_converged = fits[best]
+    at_bound = min(abs(grid[best] - bound) for bound in LOG_GAMMA_BOUNDS) < 1e-3
+    converged = bool(inner_converged and not at_bound and np.isfinite(value) and _within_limits([p, q]))
+    return Fit({"p": float(p), "q": float(q), "gamma": float(np.exp(grid[best]))}, value, rounds, converged)
 
 
 def population_mean_spend(params: dict[str, float]) -> float:

@@ -4,7 +4,7 @@ analytics.customer_btyd_summary, then every RFM customer scored in Spark.
 Tables (schema `ml`, declared as the dbt source `ml`):
   ml_value_fits(run_id, model, status, detail, parameters, log_likelihood, customers,
                 customers_left_out, iterations, converged, frequency_spend_correlation, time_unit,
-                fitted_at)                                   every run's fits, history kept
+                horizon, annual_discount_rate, fitted_at)    every run's fits, history kept
   ml_customer_value(run_id, customer_id, frequency, recency, t, monetary_value, p_alive,
                     expected_purchases, expected_spend, clv, clv_decile)   one row per RFM customer
 
@@ -35,6 +35,7 @@ UNITS_PER_YEAR = {"days": 365.25, "weeks": 365.25 / 7, "months": 12.0}  # as mac
 # Below this many repeat customers a model's parameters are not identified: it is recorded as not fitted.
 MIN_REPEAT_CUSTOMERS = 10
 GROUP_KEY = ["frequency", "recency_days", "t_days"]
+FIT_STATUSES = ("fitted", "too_few_customers", "not_converged", "infinite_mean_spend")
 
 
 @dataclass(frozen=True)
@@ -104,13 +105,19 @@ def value_customers(
     spark: SparkSession, options: ValueOptions, run_id: str, say: Callable[[str], None] = lambda _: None
 ) -> ValueResult:
     summary = spark.table(SUMMARY_TABLE)
-    unit_row = summary.select("time_unit").limit(1).collect()
-    time_unit = unit_row[0]["time_unit"] if unit_row else "weeks"
     groups = (
         summary.groupBy(*GROUP_KEY)
-        .agg(F.count("*").alias("customers"), F.first("recency").alias("recency"), F.first("t").alias("t"))
+        .agg(
+            F.count("*").alias("customers"),
+            F.first("recency").alias("recency"),
+            F.first("t").alias("t"),
+            F.first("time_unit").alias("time_unit"),
+        )
         .toArrow()
     )
+    time_unit = groups.column("time_unit")[0].as_py() if groups.num_rows else "weeks"
+    # in a fixed order, so that the fit's sums, hence its last digits, do not follow Spark's partitions
+    groups = groups.drop_columns(["time_unit"]).sort_by([(key, "ascending") for key in GROUP_KEY])
     columns = {name: groups.column(name).to_numpy() for name in groups.column_names}
     say(f"      {int(columns['customers'].sum()):,} customers in {groups.num_rows:,} groups of (x, t_x, T)")
     bgnbd = _fit_bgnbd(columns)
@@ -118,9 +125,13 @@ def value_customers(
     for fit in (bgnbd, gamma_gamma):
         say("      " + _describe(fit))
     scores = _group_scores(spark, columns, bgnbd, options, UNITS_PER_YEAR[time_unit])
-    customers = _customer_values(spark, summary, scores, gamma_gamma, run_id)
-    publish(spark, customers, ML_SCHEMA, "ml_customer_value")
-    _publish_fits(spark, [bgnbd, gamma_gamma], run_id, time_unit)
+    # cached: the deciles' quantiles and the write read the same joined customers
+    customers = _customer_values(spark, summary, scores, gamma_gamma, run_id).cache()
+    try:
+        publish(spark, customers.withColumn("clv_decile", _decile(customers, "clv")), ML_SCHEMA, "ml_customer_value")
+    finally:
+        customers.unpersist()
+    _publish_fits(spark, [bgnbd, gamma_gamma], run_id, time_unit, options)
     return ValueResult([bgnbd, gamma_gamma], int(columns["customers"].sum()))
 
 
@@ -153,15 +164,21 @@ def _fit_gamma_gamma(summary: DataFrame) -> ModelFit:
     repeat = summary.where("frequency > 0").select(
         F.col("frequency").cast("double").alias("x"), F.col("monetary_value").cast("double").alias("m")
     )
-    left_out = repeat.where("m <= 0").count()
-    positive = repeat.where("m > 0").select("x", "m", (F.col("x") * F.col("m")).alias("xm")).cache()
+    positive = repeat.where("m > 0").select("x", (F.col("x") * F.col("m")).alias("xm")).cache()
     try:
-        totals = positive.agg(
-            F.sum(F.col("x") * F.log("m")).alias("x_log_m"),
-            F.sum(F.log("m")).alias("log_m"),
-            F.sum(F.col("x") * F.log("x")).alias("x_log_x"),
-            F.corr("x", "m").alias("correlation"),
+        totals = repeat.agg(
+            F.count_if(F.col("m") <= 0).alias("left_out"),
+            *(
+                F.sum(F.when(F.col("m") > 0, value)).alias(name)
+                for name, value in (
+                    ("x_log_m", F.col("x") * F.log("m")),
+                    ("log_m", F.log("m")),
+                    ("x_log_x", F.col("x") * F.log("x")),
+                )
+            ),
+            F.corr(F.when(F.col("m") > 0, F.col("x")), F.when(F.col("m") > 0, F.col("m"))).alias("correlation"),
         ).first()
+        left_out = totals["left_out"]
         per_x = sorted((r["x"], r["n"]) for r in positive.groupBy("x").agg(F.count("*").alias("n")).collect())
         customers = sum(n for _, n in per_x)
         if customers < MIN_REPEAT_CUSTOMERS:
@@ -175,10 +192,11 @@ def _fit_gamma_gamma(summary: DataFrame) -> ModelFit:
             totals["x_log_x"],
         )
 
-        def gamma_sums(gamma: float) -> tuple[float, float]:
-            shifted = F.log(F.col("xm") + F.lit(gamma))
-            row = positive.agg(F.sum(shifted), F.sum(F.col("x") * shifted)).first()
-            return row[0], row[1]
+        def gamma_sums(gammas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            logs = [F.log(F.col("xm") + F.lit(float(gamma))) for gamma in gammas]
+            row = positive.agg(*(F.sum(log) for log in logs), *(F.sum(F.col("x") * log) for log in logs)).first()
+            values = np.array(list(row), dtype=float)
+            return values[: len(gammas)], values[len(gammas) :]
 
         fit = btyd.fit_gamma_gamma(sums, gamma_sums)
     finally:
@@ -236,7 +254,7 @@ def _customer_values(
         )
     else:
         expected_spend = F.lit(None).cast("double")
-    valued = customers.select(
+    return customers.select(
         F.lit(run_id).alias("run_id"),
         "customer_id",
         "frequency",
@@ -248,7 +266,6 @@ def _customer_values(
         expected_spend.alias("expected_spend"),
         (expected_spend * F.col("discounted_purchases")).alias("clv"),
     )
-    return valued.withColumn("clv_decile", _decile(valued, "clv"))
 
 
 def _decile(frame: DataFrame, column: str):
@@ -261,7 +278,9 @@ def _decile(frame: DataFrame, column: str):
     return F.when(F.col(column).isNotNull(), F.lit(1) + below).cast("int")
 
 
-def _publish_fits(spark: SparkSession, fits: list[ModelFit], run_id: str, time_unit: str) -> None:
+def _publish_fits(
+    spark: SparkSession, fits: list[ModelFit], run_id: str, time_unit: str, options: ValueOptions
+) -> None:
     rows = [
         (
             run_id,
@@ -276,15 +295,18 @@ def _publish_fits(spark: SparkSession, fits: list[ModelFit], run_id: str, time_u
             fit.fit.converged if fit.fit else False,
             fit.correlation,
             time_unit,
+            options.horizon,
+            options.annual_discount_rate,
         )
         for fit in fits
     ]
     schema = (
         "run_id string, model string, status string, detail string, parameters map<string, double>, "
         "log_likelihood double, customers bigint, customers_left_out bigint, iterations int, converged boolean, "
-        "frequency_spend_correlation double, time_unit string"
+        "frequency_spend_correlation double, time_unit string, horizon double, annual_discount_rate double"
     )
     new = spark.createDataFrame(rows, schema).withColumn("fitted_at", F.current_timestamp())
     if spark.catalog.tableExists(f"{ML_SCHEMA}.ml_value_fits"):
-        new = spark.table(f"{ML_SCHEMA}.ml_value_fits").unionByName(new)
+        # older fits keep their columns; one recorded before a column existed has it null
+        new = spark.table(f"{ML_SCHEMA}.ml_value_fits").unionByName(new, allowMissingColumns=True)
     publish(spark, new, ML_SCHEMA, "ml_value_fits")

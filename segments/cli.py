@@ -43,6 +43,17 @@ def _variable(text: str) -> tuple[str, Any]:
     return key.strip(), yaml.safe_load(value)
 
 
+def _deciles(text: str) -> tuple[int, int]:
+    first, _, last = text.partition("-")
+    try:
+        deciles = (int(first), int(last or first))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a decile N or a range N-M, got {text!r}") from None
+    if not 1 <= deciles[0] <= deciles[1] <= 10:
+        raise argparse.ArgumentTypeError(f"deciles run from 1 (the highest CLV) to 10, got {text!r}")
+    return deciles
+
+
 def _data_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source",
@@ -212,22 +223,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        help="write one segment's customers to a CSV file for a campaign tool",
-        description="Write the customers of one segment (from analytics.customer_segments) with "
-        "their R/F/M, scores, both segments and the recommended action.",
+        help="write the customers of a segment, a churn-risk band or CLV deciles to a CSV file",
+        description="Write customers from analytics.customer_segments with their R/F/M, scores, both "
+        "segments, customer value (P(alive), churn risk, expected purchases and spend, CLV and its "
+        "decile) and the recommended action. Filters combine: --segment VIP --churn-risk high is "
+        "the VIPs likely to have left.",
     )
-    export.add_argument("--segment", required=True, help="segment name, e.g. VIP or 'At Risk'")
+    export.add_argument("--segment", help="segment name, e.g. VIP or 'At Risk'")
     export.add_argument(
         "--type",
         choices=["kmeans", "rfm"],
         default="kmeans",
         dest="segment_type",
-        help="which segmentation the name belongs to (default kmeans)",
+        help="which segmentation --segment belongs to (default kmeans)",
+    )
+    export.add_argument(
+        "--churn-risk",
+        choices=["high", "medium", "low"],
+        help="only customers in this churn-risk band (from P(alive): high below 0.33, low above 0.66)",
+    )
+    export.add_argument(
+        "--clv-decile",
+        metavar="N[-M]",
+        type=_deciles,
+        help="only customers in these CLV deciles, 1 = the tenth with the highest CLV (e.g. 1, or 1-3)",
     )
     export.add_argument("--format", choices=["csv"], default="csv", help="output format (csv)")
-    export.add_argument(
-        "--out", metavar="PATH", type=Path, help="output file (default <state>/exports/<type>_<segment>.csv)"
-    )
+    export.add_argument("--out", metavar="PATH", type=Path, help="output file (default <state>/exports/<filters>.csv)")
     _target_option(export)
     export.set_defaults(handler=_export)
 
@@ -426,12 +448,14 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from segments.pipeline.export import export_segment
+    from segments.pipeline.export import ExportFilter, export_customers
     from segments.warehouse.session import open_session
 
-    out = args.out or settings.state_dir / "exports" / f"{args.segment_type}_{args.segment.replace(' ', '_')}.csv"
-    count = export_segment(open_session(settings, args.target), args.segment_type, args.segment, out)
-    print(f"{count:,} customers of {args.segment_type} segment '{args.segment}' written to {out}")
+    selection = ExportFilter(args.segment, args.segment_type, args.churn_risk, args.clv_decile)
+    selection.check()  # before Spark starts
+    out = args.out or settings.state_dir / "exports" / selection.file_name()
+    count = export_customers(open_session(settings, args.target), selection, out)
+    print(f"{count:,} customers ({selection.describe()}) written to {out}")
     return 0
 
 

@@ -1,7 +1,9 @@
 -- One row per RFM customer: R/F/M, rule-based scores and segment, k-means segment, customer value
 -- (P(alive), churn risk, expected purchases and spend, CLV), and the recommended action for each
 -- segment (segment_playbook), replaced where the churn risk changes it (churn_risk_playbook).
--- Churn risk: high when P(alive) < var churn_risk_high_below, low when > churn_risk_low_above.
+-- Churn risk: high when P(alive) < var churn_risk_high_below, low when > churn_risk_low_above;
+-- none for a customer without a repeat purchase, whose P(alive) is 1 by BG/NBD's construction (it
+-- lets customers drop out only after a purchase), so their segment's own action holds.
 with clusters as (
     select * from {{ source('ml', 'ml_customer_clusters') }}
 ),
@@ -10,6 +12,7 @@ customer_values as (
     select
         *,
         case
+            when frequency = 0 then null
             when p_alive < {{ var('churn_risk_high_below') }} then 'high'
             when p_alive <= {{ var('churn_risk_low_above') }} then 'medium'
             when p_alive is not null then 'low'

@@ -26,6 +26,8 @@ def score_and_rebuild(settings: Settings, model: Path | None = None) -> list[str
     spark = embedded_session(settings)
     if not spark.catalog.tableExists("analytics.fct_customer_rfm"):
         raise UserError("there is no analytics.fct_customer_rfm to score", "Run `segments run` first")
+    if not spark.catalog.tableExists("ml.ml_customer_value"):
+        raise UserError("there are no customer values (ml.ml_customer_value) to keep", "Run `segments run` first")
     lines: list[str] = []
     result = score_customers(spark, model, say=lines.append)
     run_dbt(settings, SEGMENTS_BUILD + WITHOUT_UNIT_TESTS, lines.append)

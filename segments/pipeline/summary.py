@@ -11,6 +11,8 @@ RFM = "analytics.fct_customer_rfm"
 SEGMENT_SUMMARY = "analytics.segment_summary"
 PLAYBOOK = "reference.segment_playbook"
 CLEANING_RULES = "analytics.audit_cleaning_rules"
+VALUE_FITS = "ml.ml_value_fits"
+VALUE_RUN = "(select distinct run_id from ml.ml_customer_value)"
 
 
 @dataclass
@@ -21,6 +23,7 @@ class RunSummary:
     as_of_date: str | None = None
     segments: list[dict] = field(default_factory=list)  # k-means segments, largest revenue first
     skipped_rules: dict[str, str] = field(default_factory=dict)  # cleaning rule -> why it did not run
+    unfitted_models: dict[str, str] = field(default_factory=dict)  # value model -> why it was not fitted
 
     def total(self, outcome: str | None = None) -> int:
         return sum(n for reason, n in self.counts.items() if outcome in (None, self.outcomes[reason]))
@@ -37,19 +40,27 @@ class RunSummary:
         for rule, why in self.skipped_rules.items():
             out.append(f"    rule not run: {rule} ({why})")
         out.append(f"  customers scored {self.customers:>10,}   (RFM as of {self.as_of_date})")
+        for model, why in self.unfitted_models.items():
+            out.append(f"    value model not fitted: {model} ({why})")
         if self.segments:
             out.append("")
             out.append(
                 f"  {'segment':<12}{'customers':>10}{'share':>8}{'recency':>9}{'frequency':>10}"
-                f"{'monetary':>10}{'revenue':>9}  recommended action"
+                f"{'monetary':>10}{'revenue':>9}{'P(alive)':>9}{'expected':>10}  recommended action"
             )
             for s in self.segments:
                 out.append(
                     f"  {s['segment']:<12}{s['customers']:>10,}{s['customer_share']:>8.1%}"
                     f"{s['mean_recency_days']:>8.0f}d{s['mean_frequency']:>10.1f}{s['mean_monetary']:>10,.0f}"
-                    f"{s['revenue_share']:>9.1%}  {s['recommended_action']}"
+                    f"{s['revenue_share']:>9.1%}{_number(s['mean_p_alive'], '.2f'):>9}"
+                    f"{_number(s['expected_revenue'], ',.0f'):>10}  {s['recommended_action']}"
                 )
+            out.append("  (P(alive): mean; expected: revenue over the value horizon, from the value models)")
         return out
+
+
+def _number(value, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
 
 
 def read_summary(spark: SparkSession, tables: tuple[str, ...] = ()) -> RunSummary:
@@ -59,6 +70,11 @@ def read_summary(spark: SparkSession, tables: tuple[str, ...] = ()) -> RunSummar
     if CLEANING_RULES in tables:
         skipped = spark.sql(f"select rule, skipped_because from {CLEANING_RULES} where not is_applied order by rule")
         summary.skipped_rules = {row["rule"]: row["skipped_because"] for row in skipped.collect()}
+    if spark.catalog.tableExists(VALUE_FITS):
+        unfitted = spark.sql(
+            f"select model, status, detail from {VALUE_FITS} where run_id in {VALUE_RUN} and status <> 'fitted'"
+        )
+        summary.unfitted_models = {r["model"]: f"{r['status']}: {r['detail']}" for r in unfitted.collect()}
     rows = spark.sql(f"select reason, outcome, row_count from {RECONCILIATION} order by rule_order, reason").collect()
     for row in rows:
         summary.counts[row["reason"]] = row["row_count"]

@@ -15,6 +15,7 @@ import great_expectations.expectations as gxe
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from ml.customer_value import FIT_STATUSES
 from ml.labels import SEGMENT_NAMES
 from segments.quality.config import QualityConfig
 
@@ -26,6 +27,8 @@ TABLES = {
     "segments": "analytics.customer_segments",
     "k_selection": "ml.ml_k_selection",
     "clusters": "ml.ml_customer_clusters",
+    "value": "ml.ml_customer_value",
+    "value_fits": "ml.ml_value_fits",
 }
 # The named segments of seeds/rfm_segment_map.csv (its completeness is a dbt test).
 RFM_SEGMENTS = (
@@ -172,10 +175,92 @@ def _segments(spark: SparkSession, config: QualityConfig, tables: Tables) -> lis
     ]
 
 
+def _value(spark: SparkSession, config: QualityConfig, tables: Tables) -> list[Batch]:
+    per_customer = spark.table(tables["value"]).groupBy("customer_id").agg(F.count(F.lit(1)).alias("value_rows"))
+    rfm = spark.table(tables["rfm"]).select("customer_id", F.lit(True).alias("in_rfm"))
+    coverage = rfm.join(per_customer, "customer_id", "full_outer").select(
+        F.coalesce("in_rfm", F.lit(False)).alias("in_rfm"), F.coalesce("value_rows", F.lit(0)).alias("value_rows")
+    )
+    scores = spark.table(tables["value"]).select("p_alive", "expected_purchases", "expected_spend", "clv", "clv_decile")
+    # ml_value_fits keeps every run's fits: check those of the run that valued the customers (a
+    # `segments score` reassigns clusters in a run of its own, without refitting the value models)
+    current_run = spark.table(tables["value"]).select("run_id").distinct()
+    fits = (
+        spark.table(tables["value_fits"])
+        .join(current_run, "run_id")
+        .select(
+            "status",
+            F.when(F.col("status") == "fitted", F.col("converged")).alias("fitted_converged"),
+            F.when(F.col("status") == "fitted", F.array_min(F.map_values("parameters"))).alias("smallest_parameter"),
+        )
+    )
+
+    def at_least_zero(column: str) -> gxe.Expectation:
+        return gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, description=f"{column} >= 0")
+
+    return [
+        Batch(
+            "customer_value_coverage",
+            tables["value"],
+            coverage,
+            [
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="in_rfm", value_set=[True], description=f"every valued customer is in {tables['rfm']}"
+                ),
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="value_rows", value_set=[1], description="every RFM customer has exactly one value row"
+                ),
+            ],
+        ),
+        Batch(
+            "customer_value",
+            tables["value"],
+            scores,
+            [
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="p_alive", min_value=0, max_value=1, description="P(alive) within 0..1"
+                ),
+                *(at_least_zero(column) for column in ("expected_purchases", "expected_spend", "clv")),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="clv_decile", min_value=1, max_value=10, description="CLV decile within 1..10"
+                ),
+            ],
+        ),
+        Batch(
+            "value_fits",
+            tables["value_fits"],
+            fits,
+            [
+                gxe.ExpectTableRowCountToBeBetween(
+                    min_value=2, max_value=2, description="one BG/NBD and one Gamma-Gamma fit in the current run"
+                ),
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="status",
+                    value_set=list(FIT_STATUSES),
+                    description="status fitted, or why not (ml/customer_value.py)",
+                ),
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="fitted_converged", value_set=[True], description="every fitted model converged"
+                ),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="smallest_parameter",
+                    min_value=0,
+                    strict_min=True,
+                    description="every parameter of a fitted model is positive",
+                ),
+            ],
+        ),
+    ]
+
+
 # Every source checks these layers in this order: its own raw and clean contracts (Source.quality),
 # then the shared ones below.
 LAYERS = ("raw", "clean", "rfm", "segments")
 SHARED_LAYERS: dict[str, Layer] = {
     "rfm": ("after the cleaning build", ("rfm",), _rfm),
-    "segments": ("after the segment build", ("segments", "rfm", "k_selection", "clusters"), _segments),
+    "segments": (
+        "after the segment build",
+        ("segments", "rfm", "k_selection", "clusters", "value", "value_fits"),
+        lambda spark, config, tables: [*_segments(spark, config, tables), *_value(spark, config, tables)],
+    ),
 }

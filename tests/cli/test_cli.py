@@ -57,3 +57,32 @@ def test_a_missing_input_file_is_one_clear_line(settings, tmp_path, capsys):
     assert main(["run", "--data", str(tmp_path / "nope.csv")]) == 1
     err = capsys.readouterr().err
     assert err.strip() == f"error: input file {tmp_path / 'nope.csv'} does not exist. Check the path given to --data"
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["export", "--clv-decile", "0"], "deciles run from 1 (the highest CLV) to 10, got '0'"),
+        (["export", "--clv-decile", "3-1"], "deciles run from 1 (the highest CLV) to 10, got '3-1'"),
+        (["export", "--clv-decile", "top"], "expected a decile N or a range N-M, got 'top'"),
+        (["export", "--churn-risk", "huge"], "invalid choice: 'huge'"),
+    ],
+)
+def test_export_filters_are_checked_when_parsed(argv, said, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert said in capsys.readouterr().err
+
+
+def test_an_export_without_a_filter_says_which_to_give(settings, capsys):
+    assert main(["export"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "error: nothing to select. Give --segment, --churn-risk or --clv-decile (or several)"
+    )
+    assert build_parser().parse_args(["export", "--clv-decile", "1-3"]).clv_decile == (1, 3)
+
+
+def test_a_value_var_is_checked_before_spark_starts(settings, capsys):
+    assert main(["run", "--var", "value_time_unit=fortnights"]) == 1
+    assert "value_time_unit is 'fortnights'. Use one of days, weeks, months" in capsys.readouterr().err

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from segments.pipeline import run_pipeline
+from segments.pipeline.export import ExportFilter, export_customers
 from segments.sources.base import Inputs
 from tests.helpers import lifetimes_dataset
 from tests.ml.test_btyd import PUBLISHED_BGNBD, PUBLISHED_BGNBD_LOG_LIKELIHOOD, PUBLISHED_GAMMA_GAMMA
@@ -132,10 +133,33 @@ def test_every_customer_is_valued_and_hardies_customer_expects_1_226_purchases(c
     assert values["0001"]["expected_purchases"] == pytest.approx(1.226, abs=0.001)
     assert all(r["p_alive"] is not None and r["clv"] is not None for r in customers.values())
     bands = Counter(r["churn_risk"] for r in customers.values())
-    assert set(bands) == {"high", "medium", "low"}
+    assert set(bands) == {"high", "medium", "low", None}
     for r in customers.values():
-        assert r["churn_risk"] == ("high" if r["p_alive"] < 0.33 else "medium" if r["p_alive"] <= 0.66 else "low")
+        if values[r["customer_id"]]["frequency"] == 0:  # one purchase: P(alive) is 1, no risk told
+            assert (r["p_alive"], r["churn_risk"]) == (1.0, None)
+        else:
+            band = "high" if r["p_alive"] < 0.33 else "medium" if r["p_alive"] <= 0.66 else "low"
+            assert r["churn_risk"] == band
     # the top CLV decile holds the highest values, about a tenth of the customers
     top = [r["clv"] for r in customers.values() if r["clv_decile"] == 1]
     rest = [r["clv"] for r in customers.values() if r["clv_decile"] > 1]
     assert min(top) >= max(rest) and 0.09 < len(top) / len(customers) < 0.11
+
+
+def test_export_picks_a_churn_risk_band_and_clv_deciles(cdnow, spark, rows, tmp_path):
+    customers = rows("analytics.customer_segments", "customer_id")
+    out = tmp_path / "vip_high.csv"
+    count = export_customers(spark, ExportFilter("VIP", churn_risk="high", clv_deciles=(1, 3)), out)
+    with open(out, newline="") as handle:
+        exported = list(csv.DictReader(handle))
+    expected = {
+        r["customer_id"]
+        for r in customers
+        if r["kmeans_segment"] == "VIP" and r["churn_risk"] == "high" and r["clv_decile"] <= 3
+    }
+    assert count == len(exported) == len(expected) >= 1
+    assert {r["customer_id"] for r in exported} == expected
+    # a VIP likely to have left gets a personal win-back, not loyalty perks
+    assert all(r["recommended_action"].startswith("Personal win-back") for r in exported)
+    top = export_customers(spark, ExportFilter(clv_deciles=(1, 1)), tmp_path / "top.csv")
+    assert top == sum(r["clv_decile"] == 1 for r in customers)

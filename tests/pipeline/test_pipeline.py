@@ -15,9 +15,10 @@ import pytest
 from ml.segmentation import SegmentationOptions
 from segments.errors import UserError
 from segments.pipeline import STEPS, run_pipeline
-from segments.pipeline.export import export_segment
+from segments.pipeline.export import ExportFilter, export_customers
 from segments.pipeline.score import score_and_rebuild
 from segments.progress import Progress
+from segments.report.value_charts import VALUE_CHARTS
 from segments.sources.online_retail.parse import REJECT_REASONS
 from segments.warehouse.dbt_runner import DbtFailed, ParsedProject, run_dbt
 from tests.helpers import FIXTURES, PROJECT_DIR
@@ -268,7 +269,7 @@ def test_row_rules_fail_and_name_the_rules_a_row_breaks(built, spark, settings):
 
 def test_export_writes_one_segment_and_names_the_valid_ones_on_a_typo(built, spark, tmp_path, rows):
     out = tmp_path / "vip.csv"
-    count = export_segment(spark, "kmeans", "vip", out)  # names match case-insensitively
+    count = export_customers(spark, ExportFilter("vip"), out)  # names match case-insensitively
     with open(out) as handle:
         exported = list(csv.DictReader(handle))
     expected = [r["customer_id"] for r in rows("analytics.customer_segments", "customer_id", "kmeans_segment = 'VIP'")]
@@ -279,7 +280,32 @@ def test_export_writes_one_segment_and_names_the_valid_ones_on_a_typo(built, spa
         UserError,
         match=r"'Champs' is not a rfm segment. Valid rfm segments: About to Sleep, At Risk, Can't Lose Them, Champions",
     ):
-        export_segment(spark, "rfm", "Champs", tmp_path / "x.csv")
+        export_customers(spark, ExportFilter("Champs", "rfm"), tmp_path / "x.csv")
+
+
+def test_the_value_models_need_repeat_customers_and_say_so(built, spark, tmp_path, rows):
+    fits = {r["model"]: r for r in rows("ml.ml_value_fits", "model", f"run_id = '{built.segmentation.run_id}'")}
+    assert {model: fit["status"] for model, fit in fits.items()} == {
+        "bg_nbd": "too_few_customers",
+        "gamma_gamma": "too_few_customers",
+    }
+    assert "it needs 10" in fits["bg_nbd"]["detail"]
+    assert "value model not fitted: bg_nbd (too_few_customers: " in "\n".join(built.summary.lines())
+    # every customer still has a value row, without scores
+    values = rows("ml.ml_customer_value", "customer_id")
+    assert len(values) == len(rows("analytics.fct_customer_rfm", "customer_id"))
+    assert all(r["p_alive"] is None and r["clv"] is None for r in values)
+    with pytest.raises(UserError, match="the value models were not fitted"):
+        export_customers(spark, ExportFilter(churn_risk="high"), tmp_path / "x.csv")
+
+
+def test_the_dashboard_says_why_the_value_charts_are_missing(built):
+    page = built.dashboard.read_text(encoding="utf-8")
+    assert 'id="value-fits"' in page and "too_few_customers" in page
+    for chart in VALUE_CHARTS:  # a note in place of each chart, with the reason
+        assert f'<div class="note" id="chart-{chart.__name__}">' in page
+        assert f'<div class="chart" id="chart-{chart.__name__}">' not in page
+    assert "Not shown: BG/NBD not fitted (too_few_customers): " in page
 
 
 def test_scoring_again_adds_a_run_to_the_history_and_counts_transitions(built, settings, spark, rows):

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from ml.customer_value import ValueOptions, value_customers
 from ml.segmentation import SegmentationOptions, segment_customers
 from segments.pipeline import CLEAN_BUILD, SEGMENTS_BUILD, WITHOUT_UNIT_TESTS, ingest_inputs
 from segments.quality import LAYERS, QualityChecker, load_quality_config
 from segments.report import write_dashboard
 from segments.report.charts import SEGMENT_CHARTS
+from segments.report.value_charts import VALUE_CHARTS
 from segments.sources import get_source
 from segments.sources.base import Inputs
 from segments.sources.online_retail.ingest import ingest
@@ -70,6 +72,14 @@ def real_build(spark, settings):
     build(spark, settings, REAL_FILE)
 
 
+def segment_and_value(spark, settings):
+    """The ml step of `segments run` (K-Means with k = 4, then the value models), and the segment build."""
+    result = segment_customers(spark, settings.models_dir, SegmentationOptions(k=4))
+    value_customers(spark, ValueOptions(), result.run_id)
+    run_dbt(settings, SEGMENTS_BUILD + WITHOUT_UNIT_TESTS, lambda line: None)
+    return result
+
+
 def test_reconciliation_adds_up_to_every_line_of_the_file(real_build, rows):
     audit = {r["reason"]: r["row_count"] for r in rows("analytics.audit_row_reconciliation", "reason")}
     assert sum(audit.values()) == 541_909
@@ -101,8 +111,7 @@ def test_uci_encoding_and_date_layout_give_identical_tables(real_build, spark, s
 
 
 def test_k4_on_the_real_file_gives_the_four_segments_with_repeat_buyers_in_vip(real_build, spark, settings):
-    result = segment_customers(spark, settings.models_dir, SegmentationOptions(k=4))
-    run_dbt(settings, SEGMENTS_BUILD + WITHOUT_UNIT_TESTS, lambda line: None)
+    result = segment_and_value(spark, settings)
     assert sorted(result.names.values()) == ["Churned", "New", "Potential", "VIP"]
     profile = {r["segment"]: r for r in spark.table("ml.ml_clusters").collect()}
     vip = profile["VIP"]
@@ -125,6 +134,11 @@ def test_k4_on_the_real_file_gives_the_four_segments_with_repeat_buyers_in_vip(r
     assert all(r["silhouette"] is not None for r in selection)
     summary = spark.sql("select count(*) from analytics.customer_segments").first()[0]
     assert summary == spark.table("analytics.fct_customer_rfm").count()
+    # every RFM customer has a value, from fitted models
+    values = spark.sql("select count(*) as n, count(p_alive) as alive, count(clv) as clv from ml.ml_customer_value")
+    assert tuple(values.first()) == (summary, summary, summary)
+    fits = spark.sql(f"select model, status from ml.ml_value_fits where run_id = '{result.run_id}'").collect()
+    assert {r["model"]: r["status"] for r in fits} == {"bg_nbd": "fitted", "gamma_gamma": "fitted"}
 
 
 def test_the_published_tables_equal_the_stored_ones(real_build, spark, settings):
@@ -133,8 +147,7 @@ def test_the_published_tables_equal_the_stored_ones(real_build, spark, settings)
     # fit reads the RFM rows in a layout of its own, ml/features.py). Built here from the real
     # file itself (a test above rebuilt the tables from its re-encoded copy), as `segments run` does.
     build(spark, settings, REAL_FILE)
-    segment_customers(spark, settings.models_dir, SegmentationOptions(k=4))
-    run_dbt(settings, SEGMENTS_BUILD + WITHOUT_UNIT_TESTS, lambda line: None)
+    segment_and_value(spark, settings)
     different = [
         table for table, columns in STORED.items() if differences(table_rows(spark, table, columns), stored_rows(table))
     ]
@@ -155,8 +168,7 @@ def test_every_checkpoint_passes_on_the_real_file(real_build, spark, settings):
 
 @pytest.fixture(scope="module")
 def dashboard(real_build, spark, settings, tmp_path_factory):
-    segment_customers(spark, settings.models_dir, SegmentationOptions(k=4))
-    run_dbt(settings, SEGMENTS_BUILD + WITHOUT_UNIT_TESTS, lambda line: None)
+    segment_and_value(spark, settings)
     return write_dashboard(
         spark, get_source("online_retail").dashboard, tmp_path_factory.mktemp("report") / "dashboard.html"
     )
@@ -180,8 +192,9 @@ def test_every_chart_renders_in_headless_chromium(dashboard):
         browser.open_offline(dashboard)
         charts = browser.evaluate(CHART_STATE)
         browser.screenshot(screenshot)
+        shared = SEGMENT_CHARTS + VALUE_CHARTS  # the value charts drawn: both models are fitted on this file
         assert [c["id"] for c in charts] == [
-            f"chart-{chart.__name__}" for chart in get_source("online_retail").dashboard.charts + SEGMENT_CHARTS
+            f"chart-{chart.__name__}" for chart in get_source("online_retail").dashboard.charts + shared
         ]
         for chart in charts:
             assert chart["rendered"] and chart["width"] > 300 and chart["height"] > 300 and chart["traces"] >= 1, chart
@@ -189,6 +202,8 @@ def test_every_chart_renders_in_headless_chromium(dashboard):
         assert browser.outside_requests() == []
         rows = browser.evaluate("document.querySelectorAll('#segment-actions tr').length")
         assert rows == 1 + 4 + 11  # header, the k-means segments, the RFM segments
+        fits = browser.evaluate("[...document.querySelectorAll('#value-fits td:first-child')].map(td => td.innerText)")
+        assert fits == ["BG/NBD", "Gamma-Gamma"]
     assert screenshot.stat().st_size > 50_000
 
 

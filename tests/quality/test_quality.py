@@ -127,6 +127,19 @@ PLANTS = [
         "select case when k = 2 then null else silhouette end as silhouette, * except (silhouette) from t",
         ["a silhouette for every k", "1 of "],
     ),
+    (
+        "segments",
+        "value",
+        "select case when customer_id = '12348' then 1.5 else p_alive end as p_alive, * except (p_alive) from t",
+        ["P(alive) within 0..1", "1.5"],
+    ),
+    (
+        "segments",
+        "value_fits",
+        "select case when model = 'bg_nbd' then 'fitted' else status end as status, false as converged, "
+        "* except (status, converged) from t",
+        ["every fitted model converged", "1 of 2 rows"],
+    ),
 ]
 
 
@@ -159,7 +172,7 @@ def test_a_stricter_threshold_stops_the_run_after_ingest(spark, settings, fixtur
             segmentation=SegmentationOptions(k=3, k_max=4),
         )
     assert "3 of 30 rows (10.0%)" in str(failed.value)
-    assert "[3/9] Check raw" in stream.getvalue() and "dbt build" not in stream.getvalue()
+    assert "[3/10] Check raw" in stream.getvalue() and "dbt build" not in stream.getvalue()
 
 
 def test_a_weak_clustering_stops_the_run_at_the_last_check(spark, settings, fixture_run, tmp_path):

@@ -194,7 +194,7 @@ def test_readers_never_fail_while_a_run_is_killed_and_run_again(served, env):
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    wait_for(lambda: " ok    model" in open(log.name).read().partition("[4/9]")[2], timeout=300)
+    wait_for(lambda: " ok    model" in open(log.name).read().partition("[4/10]")[2], timeout=300)
     time.sleep(10)  # a few models into the dbt build
     os.killpg(killed.pid, 9)  # kill -9 of the client, mid-way through the dbt build
     killed.wait()

@@ -15,7 +15,18 @@ import resource
 import time
 from pathlib import Path
 
-STAGES = ("spark", "ingest", "check_raw", "dbt_build", "check_marts", "ml", "dbt_segments", "check_segments", "report")
+STAGES = (
+    "spark",
+    "ingest",
+    "check_raw",
+    "dbt_build",
+    "check_marts",
+    "ml",
+    "value",
+    "dbt_segments",
+    "check_segments",
+    "report",
+)
 MB = 2**20
 
 
