@@ -42,7 +42,7 @@ FIT_STATUSES = ("fitted", "too_few_customers", "not_converged", "infinite_mean_s
 class ValueOptions:
     """The dbt vars value_horizon (in the summary's time unit) and value_annual_discount_rate."""
 
-    horizon: float = 52
+    horizon: float = 52.0
     annual_discount_rate: float = 0.1
 
     @classmethod
@@ -295,8 +295,8 @@ def _publish_fits(
             fit.fit.converged if fit.fit else False,
             fit.correlation,
             time_unit,
-            options.horizon,
-            options.annual_discount_rate,
+            float(options.horizon),
+            float(options.annual_discount_rate),
         )
         for fit in fits
     ]

@@ -46,14 +46,14 @@ class RunSummary:
             out.append("")
             out.append(
                 f"  {'segment':<12}{'customers':>10}{'share':>8}{'recency':>9}{'frequency':>10}"
-                f"{'monetary':>10}{'revenue':>9}{'P(alive)':>9}{'expected':>10}  recommended action"
+                f"{'monetary':>10}{'revenue':>9}{'P(alive)':>9}{'expected':>12}  recommended action"
             )
             for s in self.segments:
                 out.append(
                     f"  {s['segment']:<12}{s['customers']:>10,}{s['customer_share']:>8.1%}"
                     f"{s['mean_recency_days']:>8.0f}d{s['mean_frequency']:>10.1f}{s['mean_monetary']:>10,.0f}"
                     f"{s['revenue_share']:>9.1%}{_number(s['mean_p_alive'], '.2f'):>9}"
-                    f"{_number(s['expected_revenue'], ',.0f'):>10}  {s['recommended_action']}"
+                    f"{_number(s['expected_revenue'], ',.0f'):>12}  {s['recommended_action']}"
                 )
             out.append("  (P(alive): mean; expected: revenue over the value horizon, from the value models)")
         return out
