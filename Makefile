@@ -35,13 +35,15 @@ test-fast: lint
 
 # The pipeline at the real file, 5M and 50M generated lines (about 20 minutes on 2 cores), 10M
 # generated Amazon reviews (about 6 minutes), the column mapping's cost (50M lines through both
-# order-line sources, alternated: about an hour), then the k search, the dashboard and the server
-# path; results in artifacts/bench/.
+# order-line sources, alternated: about an hour), then the k search, the customer-value fits and
+# scoring at 100k, 1M and 10M simulated customers, the dashboard and the server path; results in
+# artifacts/bench/.
 bench: install
 	$(BIN)/segments-dev bench
 	$(BIN)/segments-dev bench --source amazon_reviews
 	$(BIN)/python -m tools.benchmarks.transactions
 	$(BIN)/python -m tools.benchmarks.kmeans
+	$(BIN)/python -m tools.benchmarks.value
 	@test -f .segments/reports/dashboard.html || $(BIN)/segments run
 	$(BIN)/python -m tools.benchmarks.dashboard
 	$(BIN)/python -m tools.benchmarks.serve

@@ -21,10 +21,11 @@ from scipy.special import digamma, gammaln, hyp2f1
 # Fits start from 1 for every parameter (lifetimes' start); the optimiser's own tolerances decide.
 GRADIENT_TOLERANCE = 1e-9
 # gamma is searched on its logarithm within these bounds (spend in any currency unit), on a grid of
-# GRID_POINTS that narrows until its best point is known to LOG_GAMMA_TOLERANCE (about 7 rounds).
+# GRID_POINTS that narrows until its best point is known to LOG_GAMMA_TOLERANCE (gamma to 0.01 %,
+# in 5 rounds).
 LOG_GAMMA_BOUNDS = (np.log(1e-6), np.log(1e9))
 GRID_POINTS = 32
-LOG_GAMMA_TOLERANCE = 1e-6
+LOG_GAMMA_TOLERANCE = 1e-4
 # A parameter beyond these ran off to 0 or infinity: the likelihood has no maximum at finite values
 # (e.g. nobody ever drops out), and the fit is not a model of the data.
 PARAMETER_LIMITS = (1e-6, 1e6)

@@ -242,7 +242,8 @@ def _customer_values(
             *(F.lit(None).cast("double").alias(c) for c in ("p_alive", "expected_purchases", "discounted_purchases")),
         )
     else:
-        customers = customers.join(scores, GROUP_KEY, "left")
+        # one row per group, however many customers: sent to every task rather than shuffled
+        customers = customers.join(F.broadcast(scores), GROUP_KEY, "left")
     if gamma_gamma.usable:
         p, q, gamma = (gamma_gamma.fit.parameters[k] for k in ("p", "q", "gamma"))
         x, m = F.col("frequency"), F.col("monetary_value").cast("double")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tools.bench.machine import machine
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def synthetic_customers(spark, customers: int, table: str) -> None:
