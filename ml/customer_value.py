@@ -59,6 +59,7 @@ class ValueOptions:
                 "e.g. --var value_horizon=52 --var value_annual_discount_rate=0.1",
             ) from None
         options.check()
+        _check_churn_thresholds(variables.get("churn_risk_high_below"), variables.get("churn_risk_low_above"))
         return options
 
     def check(self) -> None:
@@ -73,6 +74,17 @@ class ValueOptions:
     def steps(self, units_per_year: float) -> int:
         """CLV discounts month by month: the horizon in whole months, at least one."""
         return max(1, round(self.horizon / units_per_year * 12))
+
+
+def _check_churn_thresholds(high_below: Any, low_above: Any) -> None:
+    """customer_segments pastes them into SQL: two numbers, 0 <= high_below <= low_above <= 1."""
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (high_below, low_above))
+    if not (numbers and 0 <= high_below <= low_above <= 1):
+        raise UserError(
+            f"churn_risk_high_below = {high_below!r} and churn_risk_low_above = {low_above!r} are not two "
+            "P(alive) thresholds",
+            "Give numbers with 0 <= churn_risk_high_below <= churn_risk_low_above <= 1",
+        )
 
 
 @dataclass
@@ -96,9 +108,6 @@ class ModelFit:
 class ValueResult:
     fits: list[ModelFit]
     customers: int
-
-    def notes(self) -> list[str]:
-        return [f"{fit.model} not fitted ({fit.status}): {fit.detail}" for fit in self.fits if not fit.usable]
 
 
 def value_customers(

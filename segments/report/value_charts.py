@@ -44,17 +44,10 @@ def _measure(data: DashboardData, measure: str):
     return stats[stats["measure"] == measure]
 
 
-def p_alive_by_segment(data: DashboardData) -> go.Figure | None:
-    stats = _measure(data, "p_alive")
-    if stats.empty:
-        return None
-    figure = go.Figure()
-    for _, row in stats.iterrows():
-        box = summary_box(row["segment"], row, SEGMENT_COLORS.get(row["segment"]))
-        figure.add_trace(box.update(mean=[row["mean_value"]], boxmean=True))
+def _caption(figure: go.Figure, text: str) -> None:
+    """How to read a box chart, above its plot; the boxes name their segments, so no legend."""
     figure.add_annotation(
-        text="box: quartiles, whiskers: min and max, dashed: mean<br>"
-        "BG/NBD gives P(alive) = 1 to a customer without a repeat purchase",
+        text=text,
         xref="paper",
         yref="paper",
         x=0,
@@ -64,6 +57,21 @@ def p_alive_by_segment(data: DashboardData) -> go.Figure | None:
         font={"size": 11, "color": "#666"},
     )
     figure.update_layout(showlegend=False)
+
+
+def p_alive_by_segment(data: DashboardData) -> go.Figure | None:
+    stats = _measure(data, "p_alive")
+    if stats.empty:
+        return None
+    figure = go.Figure()
+    for _, row in stats.iterrows():
+        box = summary_box(row["segment"], row, SEGMENT_COLORS.get(row["segment"]))
+        figure.add_trace(box.update(mean=[row["mean_value"]], boxmean=True))
+    _caption(
+        figure,
+        "box: quartiles, whiskers: min and max, dashed: mean<br>"
+        "BG/NBD gives P(alive) = 1 to a customer without a repeat purchase",
+    )
     return layout(
         figure,
         TITLES["p_alive_by_segment"],
@@ -84,17 +92,7 @@ def clv_by_segment(data: DashboardData) -> go.Figure | None:
             box.update(lowerfence=[row["p05"]], upperfence=[row["p95"]], mean=[row["mean_value"]], boxmean=True)
         )
     log = bool((stats["p05"] > 0).all())  # a log axis cannot show a zero
-    figure.add_annotation(
-        text="box: quartiles, whiskers: 5th and 95th percentiles, dashed: mean; discounted",
-        xref="paper",
-        yref="paper",
-        x=0,
-        y=1.01,
-        yanchor="bottom",
-        showarrow=False,
-        font={"size": 11, "color": "#666"},
-    )
-    figure.update_layout(showlegend=False)
+    _caption(figure, "box: quartiles, whiskers: 5th and 95th percentiles, dashed: mean; discounted")
     return layout(
         figure,
         TITLES["clv_by_segment"],

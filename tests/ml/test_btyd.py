@@ -158,10 +158,18 @@ def test_a_likelihood_without_a_finite_maximum_is_recorded_as_not_converged():
         ({"value_horizon": 0}, "value_horizon = 0.0 is not a positive number"),
         ({"value_horizon": "a year"}, "must be numbers"),
         ({"value_annual_discount_rate": 10}, "is not a rate per year"),
+        ({"churn_risk_high_below": "low"}, "are not two P\\(alive\\) thresholds"),
+        ({"churn_risk_high_below": 0.7}, "0 <= churn_risk_high_below <= churn_risk_low_above <= 1"),
     ],
 )
 def test_value_vars_are_checked_before_spark_starts(variables, message):
-    defaults = {"value_time_unit": "weeks", "value_horizon": 52, "value_annual_discount_rate": 0.1}
+    defaults = {
+        "value_time_unit": "weeks",
+        "value_horizon": 52,
+        "value_annual_discount_rate": 0.1,
+        "churn_risk_high_below": 0.33,
+        "churn_risk_low_above": 0.66,
+    }
     with pytest.raises(UserError, match=message):
         ValueOptions.from_vars({**defaults, **variables})
 
