@@ -30,15 +30,15 @@ STAGES = (
 MB = 2**20
 
 
-def _jvm_peak_rss_mb(pid: int) -> float:
-    """The JVM process's peak resident memory (VmHWM), read before it exits."""
+def status_mb(pid: int | str, field: str) -> float:
+    """A memory figure of a running process from /proc/<pid>/status (VmRSS now, VmHWM its peak)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int | str) -> float:
     """User and system CPU time a running process has used so far (/proc/<pid>/stat)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -115,7 +115,7 @@ def run_measured(
         result = run_pipeline(settings, Inputs(data, source=source, meta=meta, mapping=mapping), progress=progress)
         total = time.monotonic() - started
         jvm_pid = spark.sparkContext._gateway.proc.pid
-        jvm_rss, jvm_cpu = _jvm_peak_rss_mb(jvm_pid), _cpu_seconds(jvm_pid)
+        jvm_rss, jvm_cpu = status_mb(jvm_pid, "VmHWM"), cpu_seconds(jvm_pid)
         python_cpu = _own_cpu_seconds() - python_cpu_started
         stop_embedded_session()  # completes the event log
     seconds = {**result.seconds, "spark": spark_seconds}

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from tools.bench.machine import machine
+from tools.bench.measure import cpu_seconds, status_mb
 from tools.cli import count_argument
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -112,25 +112,12 @@ def create_tables(spark, folder: Path) -> None:
     ).write.saveAsTable("analytics.fct_customer_rfm")
 
 
-def _rss_mb(pid: int | str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def _cpu_seconds(pid: int | str) -> float:
-    """User and system CPU time a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 class PeakRss:
     """The peak resident memory of some processes, sampled in a thread while the block runs."""
 
     def __init__(self, pids: dict[str, int | str]):
         self.pids = pids
-        self.before = {name: _rss_mb(pid) for name, pid in pids.items()}
+        self.before = {name: status_mb(pid, "VmRSS") for name, pid in pids.items()}
         self.peak = dict(self.before)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -138,7 +125,7 @@ class PeakRss:
     def _sample(self) -> None:
         while not self._stop.wait(SAMPLE_SECONDS):
             for name, pid in self.pids.items():
-                self.peak[name] = max(self.peak[name], _rss_mb(pid))
+                self.peak[name] = max(self.peak[name], status_mb(pid, "VmRSS"))
 
     def __enter__(self) -> PeakRss:
         self._thread.start()
@@ -171,7 +158,7 @@ def measure_one(customers: int, state: Path) -> dict[str, object]:
         run_id = f"bench-{customers}"
         jvm = spark.sparkContext._gateway.proc.pid
         memory = PeakRss({"python": "self", "jvm": jvm})
-        cpu_before = _cpu_seconds("self") + _cpu_seconds(jvm)
+        cpu_before = cpu_seconds("self") + cpu_seconds(jvm)
         tracemalloc.start()
         with memory:
             started = time.monotonic()
@@ -179,7 +166,7 @@ def measure_one(customers: int, state: Path) -> dict[str, object]:
             seconds = time.monotonic() - started
         heap_peak = tracemalloc.get_traced_memory()[1] / MB
         tracemalloc.stop()
-        cpu = _cpu_seconds("self") + _cpu_seconds(jvm) - cpu_before
+        cpu = cpu_seconds("self") + cpu_seconds(jvm) - cpu_before
         say(f"value_customers done in {seconds:.1f} s ({cpu:.1f} s of CPU, Python and JVM)")
         fits = {
             row["model"]: {
