@@ -120,6 +120,24 @@ def expected_purchases(params: dict[str, float], t: float, x, t_x, T) -> np.ndar
     return first * p_alive(params, x, t_x, T)
 
 
+def purchase_probability(params: dict[str, float], t: float, x, t_x, T) -> np.ndarray:
+    """P(at least one purchase in (T, T + t] | x, t_x, T): alive at T, and not every purchase of the
+    Poisson rate's posterior Gamma(r + x, alpha + T) missed in t (a customer drops out only just
+    after a purchase)."""
+    r, alpha = params["r"], params["alpha"]
+    x, T = np.asarray(x, dtype=float), np.asarray(T, dtype=float)
+    return p_alive(params, x, t_x, T) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x))
+
+
+def expected_purchases_since_first(params: dict[str, float], t) -> np.ndarray:
+    """E[repeat purchases in (0, t]] of a customer who made a first purchase at 0 (Fader, Hardie & Lee
+    2005, equation 9): the tracking curve of a cohort."""
+    r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
+    t = np.asarray(t, dtype=float)
+    hyper = hyp2f1(r, b, a + b - 1, t / (alpha + t))
+    return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyper)
+
+
 def discounted_purchases(params: dict[str, float], horizon: float, steps: int, discount_per_unit: float, x, t_x, T):
     """Expected purchases over the horizon, each step's purchases discounted to today at the end of
     the step: sum over k of (E[Y(t_k)] - E[Y(t_(k-1))]) / (1 + d)^t_k, t_k = k * horizon / steps."""

@@ -6,7 +6,9 @@ Tables (schema `ml`, declared as the dbt source `ml`):
                 customers_left_out, iterations, converged, frequency_spend_correlation, time_unit,
                 horizon, annual_discount_rate, fitted_at)    every run's fits, history kept
   ml_customer_value(run_id, customer_id, frequency, recency, t, monetary_value, p_alive,
-                    expected_purchases, expected_spend, clv, clv_decile)   one row per RFM customer
+                    expected_purchases, purchase_probability, expected_spend, clv, clv_decile)
+                    one row per RFM customer; expected purchases and the probability of at least
+                    one purchase are over the horizon
 
 The driver holds customers grouped by (frequency, recency, T) and a few sums, never one row per
 customer: BG/NBD is fitted and evaluated per group, and the groups' scores are joined back in Spark.
@@ -35,7 +37,12 @@ UNITS_PER_YEAR = {"days": 365.25, "weeks": 365.25 / 7, "months": 12.0}  # as mac
 # Below this many repeat customers a model's parameters are not identified: it is recorded as not fitted.
 MIN_REPEAT_CUSTOMERS = 10
 GROUP_KEY = ["frequency", "recency_days", "t_days"]
-FIT_STATUSES = ("fitted", "too_few_customers", "not_converged", "infinite_mean_spend")
+SCORES = ("p_alive", "expected_purchases", "purchase_probability")  # per group, over the horizon
+FIT_STATUSES = ("fitted", "no_dropout", "too_few_customers", "not_converged", "infinite_mean_spend")
+USABLE_STATUSES = ("fitted", "no_dropout")
+# BG/NBD's mean dropout probability a / (a + b) below this: the likelihood rises toward the limit
+# where no customer drops out (a -> 0), the NBD model, whose scores BG/NBD's formulas give there.
+NO_DROPOUT = 1e-6
 
 
 @dataclass(frozen=True)
@@ -101,7 +108,7 @@ class ModelFit:
 
     @property
     def usable(self) -> bool:
-        return self.status == "fitted"
+        return self.status in USABLE_STATUSES
 
 
 @dataclass
@@ -110,10 +117,23 @@ class ValueResult:
     customers: int
 
 
+@dataclass(frozen=True)
+class ValueTables:
+    """What the value step reads and where it writes: `segments run`'s, or the backtest's."""
+
+    summary: str = SUMMARY_TABLE
+    customers: str = RFM_TABLE  # one value row per customer of this table
+    schema: str = ML_SCHEMA
+
+
 def value_customers(
-    spark: SparkSession, options: ValueOptions, run_id: str, say: Callable[[str], None] = lambda _: None
+    spark: SparkSession,
+    options: ValueOptions,
+    run_id: str,
+    say: Callable[[str], None] = lambda _: None,
+    tables: ValueTables = ValueTables(),
 ) -> ValueResult:
-    summary = spark.table(SUMMARY_TABLE)
+    summary = spark.table(tables.summary)
     groups = (
         summary.groupBy(*GROUP_KEY)
         .agg(
@@ -135,12 +155,13 @@ def value_customers(
         say("      " + _describe(fit))
     scores = _group_scores(spark, columns, bgnbd, options, UNITS_PER_YEAR[time_unit])
     # cached: the deciles' quantiles and the write read the same joined customers
-    customers = _customer_values(spark, summary, scores, gamma_gamma, run_id).cache()
+    customers = _customer_values(spark, spark.table(tables.customers), summary, scores, gamma_gamma, run_id).cache()
     try:
-        publish(spark, customers.withColumn("clv_decile", _decile(customers, "clv")), ML_SCHEMA, "ml_customer_value")
+        decile = _decile(customers, "clv")
+        publish(spark, customers.withColumn("clv_decile", decile), tables.schema, "ml_customer_value")
     finally:
         customers.unpersist()
-    _publish_fits(spark, [bgnbd, gamma_gamma], run_id, time_unit, options)
+    _publish_fits(spark, [bgnbd, gamma_gamma], run_id, time_unit, options, tables.schema)
     return ValueResult([bgnbd, gamma_gamma], int(columns["customers"].sum()))
 
 
@@ -148,7 +169,8 @@ def _describe(fit: ModelFit) -> str:
     if not fit.usable:
         return f"{fit.model}: not fitted ({fit.status}): {fit.detail}"
     values = ", ".join(f"{name} {value:.4g}" for name, value in fit.fit.parameters.items())
-    return f"{fit.model} on {fit.customers:,} customers: {values}; log-likelihood {fit.fit.log_likelihood:,.2f}"
+    note = f" ({fit.status}: {fit.detail})" if fit.detail else ""
+    return f"{fit.model} on {fit.customers:,} customers: {values}; log-likelihood {fit.fit.log_likelihood:,.2f}{note}"
 
 
 def _fit_bgnbd(groups: dict[str, np.ndarray]) -> ModelFit:
@@ -162,9 +184,21 @@ def _fit_bgnbd(groups: dict[str, np.ndarray]) -> ModelFit:
             customers,
         )
     fit = btyd.fit_bgnbd(groups["frequency"], groups["recency"], groups["t"], groups["customers"])
+    if not fit.converged and _without_dropout(fit):
+        dropout = fit.parameters["a"] / (fit.parameters["a"] + fit.parameters["b"])
+        detail = f"mean dropout probability {dropout:.1e}: no customer is seen to leave (the NBD limit)"
+        return ModelFit("bg_nbd", "no_dropout", detail, customers, fit)
     if not fit.converged:
         return ModelFit("bg_nbd", "not_converged", "the likelihood has no maximum at finite parameters", customers, fit)
     return ModelFit("bg_nbd", "fitted", "", customers, fit)
+
+
+def _without_dropout(fit: btyd.Fit) -> bool:
+    """a ran off to 0 (or b to infinity) while r and alpha settled: the maximum is the limit where
+    nobody drops out, and P(alive) is 1 for everyone."""
+    r, alpha, a, b = (fit.parameters[k] for k in ("r", "alpha", "a", "b"))
+    settled = all(btyd.PARAMETER_LIMITS[0] < v < btyd.PARAMETER_LIMITS[1] for v in (r, alpha))
+    return settled and math.isfinite(fit.log_likelihood) and a / (a + b) < NO_DROPOUT
 
 
 def _fit_gamma_gamma(summary: DataFrame) -> ModelFit:
@@ -233,6 +267,7 @@ def _group_scores(
             **{key: groups[key] for key in GROUP_KEY},
             "p_alive": btyd.p_alive(params, *history),
             "expected_purchases": btyd.expected_purchases(params, options.horizon, *history),
+            "purchase_probability": btyd.purchase_probability(params, options.horizon, *history),
             "discounted_purchases": btyd.discounted_purchases(
                 params, options.horizon, options.steps(units_per_year), discount_per_unit, *history
             ),
@@ -242,13 +277,18 @@ def _group_scores(
 
 
 def _customer_values(
-    spark: SparkSession, summary: DataFrame, scores: DataFrame | None, gamma_gamma: ModelFit, run_id: str
+    spark: SparkSession,
+    customers: DataFrame,
+    summary: DataFrame,
+    scores: DataFrame | None,
+    gamma_gamma: ModelFit,
+    run_id: str,
 ) -> DataFrame:
-    customers = spark.table(RFM_TABLE).select("customer_id").join(summary, "customer_id", "left")
+    customers = customers.select("customer_id").join(summary, "customer_id", "left")
     if scores is None:
         customers = customers.select(
             "*",
-            *(F.lit(None).cast("double").alias(c) for c in ("p_alive", "expected_purchases", "discounted_purchases")),
+            *(F.lit(None).cast("double").alias(c) for c in (*SCORES, "discounted_purchases")),
         )
     else:
         # one row per group, however many customers: sent to every task rather than shuffled
@@ -271,8 +311,7 @@ def _customer_values(
         "recency",
         "t",
         "monetary_value",
-        "p_alive",
-        "expected_purchases",
+        *SCORES,
         expected_spend.alias("expected_spend"),
         (expected_spend * F.col("discounted_purchases")).alias("clv"),
     )
@@ -289,7 +328,7 @@ def _decile(frame: DataFrame, column: str):
 
 
 def _publish_fits(
-    spark: SparkSession, fits: list[ModelFit], run_id: str, time_unit: str, options: ValueOptions
+    spark: SparkSession, fits: list[ModelFit], run_id: str, time_unit: str, options: ValueOptions, schema: str
 ) -> None:
     rows = [
         (
@@ -310,13 +349,13 @@ def _publish_fits(
         )
         for fit in fits
     ]
-    schema = (
+    columns = (
         "run_id string, model string, status string, detail string, parameters map<string, double>, "
         "log_likelihood double, customers bigint, customers_left_out bigint, iterations int, converged boolean, "
         "frequency_spend_correlation double, time_unit string, horizon double, annual_discount_rate double"
     )
-    new = spark.createDataFrame(rows, schema).withColumn("fitted_at", F.current_timestamp())
-    if spark.catalog.tableExists(f"{ML_SCHEMA}.ml_value_fits"):
+    new = spark.createDataFrame(rows, columns).withColumn("fitted_at", F.current_timestamp())
+    if spark.catalog.tableExists(f"{schema}.ml_value_fits"):
         # older fits keep their columns; one recorded before a column existed has it null
-        new = spark.table(f"{ML_SCHEMA}.ml_value_fits").unionByName(new, allowMissingColumns=True)
-    publish(spark, new, ML_SCHEMA, "ml_value_fits")
+        new = spark.table(f"{schema}.ml_value_fits").unionByName(new, allowMissingColumns=True)
+    publish(spark, new, schema, "ml_value_fits")

@@ -127,11 +127,13 @@ def segment_customers(
     options: SegmentationOptions = SegmentationOptions(),
     say: Callable[[str], None] = lambda _: None,
     source: str = RFM_TABLE,
+    schema: str = ML_SCHEMA,
 ) -> SegmentationResult:
-    """Fit K-Means for every k in the range, keep k (or the `auto` choice), name, score, write back."""
+    """Fit K-Means for every k in the range, keep k (or the `auto` choice), name, score, write back
+    (the backtest reads another RFM table and writes to its own schema)."""
     options.check()
     with models_released_at_exit(spark):  # the fitted models die when _fit_and_publish returns
-        return _fit_and_publish(spark, models_dir, options, say, source)
+        return _fit_and_publish(spark, models_dir, options, say, source, schema)
 
 
 def _fit_and_publish(
@@ -140,6 +142,7 @@ def _fit_and_publish(
     options: SegmentationOptions,
     say: Callable[[str], None],
     source: str,
+    schema: str,
 ) -> SegmentationResult:
     seed = options.seed
     run_id = new_run_id()
@@ -163,7 +166,7 @@ def _fit_and_publish(
         centers = [list(map(float, c)) for c in kmeans_model.clusterCenters()]
         names = name_clusters([Centroid(i, *c) for i, c in enumerate(centers)])
         assigned = _assign(kmeans_model.transform(features), centers, names, run_id)
-        publish(spark, assigned, ML_SCHEMA, "ml_customer_clusters")
+        publish(spark, assigned, schema, "ml_customer_clusters")
     finally:
         features.unpersist()
     model_path = models_dir / "kmeans" / run_id
@@ -180,11 +183,11 @@ def _fit_and_publish(
         spark,
         lambda: publish(
             spark,
-            _cluster_profile(spark.table("ml.ml_customer_clusters"), rfm, centers, run_id),
-            ML_SCHEMA,
+            _cluster_profile(spark.table(f"{schema}.ml_customer_clusters"), rfm, centers, run_id),
+            schema,
             "ml_clusters",
         ),
-        lambda: _publish_k_selection(spark, results, chosen, run_id),
+        lambda: _publish_k_selection(spark, results, chosen, run_id, schema),
         save_model,
     )
     # the cluster profile already counts each segment's customers: no second pass over them
@@ -203,7 +206,7 @@ def _side_by_side(spark: SparkSession, *steps: Callable[[], Any]) -> list[Any]:
         return [future.result() for future in futures]
 
 
-def _publish_k_selection(spark: SparkSession, results: list[KResult], chosen: int, run_id: str) -> None:
+def _publish_k_selection(spark: SparkSession, results: list[KResult], chosen: int, run_id: str, schema: str) -> None:
     rows = F.array(
         *(
             F.struct(
@@ -217,9 +220,9 @@ def _publish_k_selection(spark: SparkSession, results: list[KResult], chosen: in
         )
     )
     new = spark.range(1).select(F.inline(rows))
-    if spark.catalog.tableExists("ml.ml_k_selection"):
-        new = spark.table("ml.ml_k_selection").unionByName(new)
-    publish(spark, new, ML_SCHEMA, "ml_k_selection")
+    if spark.catalog.tableExists(f"{schema}.ml_k_selection"):
+        new = spark.table(f"{schema}.ml_k_selection").unionByName(new)
+    publish(spark, new, schema, "ml_k_selection")
 
 
 def _segment_sizes(clusters: DataFrame) -> dict[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from segments.warehouse.jvm import jvm_running_here, stop_embedded_session
 from segments.warehouse.state_lock import hold_state_folder
 
 LAYER_NAMES = ("raw", "clean", "rfm", "segments")  # segments.quality.LAYERS, without importing GE
+CHECK_LAYERS = (*LAYER_NAMES, "backtest")  # the backtest layer only on demand, after `segments backtest`
 EPILOG = f"""\
 Settings (a command's option wins over its environment variable, which wins over the default):
 {describe_settings()}
@@ -52,6 +54,13 @@ def _deciles(text: str) -> tuple[int, int]:
     if not 1 <= deciles[0] <= deciles[1] <= 10:
         raise argparse.ArgumentTypeError(f"deciles run from 1 (the highest CLV) to 10, got {text!r}")
     return deciles
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date yyyy-mm-dd, got {text!r}") from None
 
 
 def _data_option(parser: argparse.ArgumentParser) -> None:
@@ -173,13 +182,50 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--layer",
         action="append",
-        choices=list(LAYER_NAMES),
+        choices=list(CHECK_LAYERS),
         dest="layers",
-        help="check only this layer; repeat for several (default: all, in order)",
+        help="check only this layer; repeat for several (default: all but backtest, in order)",
     )
     _quality_option(check)
     _target_option(check)
     check.set_defaults(handler=_check)
+
+    backtest = commands.add_parser(
+        "backtest",
+        help="fit the segments and value models on the past, compare with what customers did next",
+        description="Backtest the last `segments run`'s cleaned purchases: compute the RFM, the "
+        "K-Means and RFM segments and the value models (BG/NBD, Gamma-Gamma) on the purchases up to "
+        "--calibration-end only, then compare them with what each customer did in the holdout after it "
+        "(up to --holdout-end). Writes the schema backtest (backtest_customers, backtest_frequency, "
+        "backtest_tracking, backtest_metrics, backtest_segment_lift), checks the metrics against the "
+        "floors in quality.yml (section backtest; exit status 1 below them) and writes "
+        "<state>/reports/backtest.html.",
+    )
+    backtest.add_argument(
+        "--calibration-end",
+        metavar="DATE",
+        type=_date,
+        required=True,
+        help="last day of the calibration period, yyyy-mm-dd (e.g. 2011-09-09)",
+    )
+    backtest.add_argument(
+        "--holdout-end",
+        metavar="DATE",
+        type=_date,
+        help="last day of the holdout, yyyy-mm-dd (default: the last purchase day)",
+    )
+    backtest.add_argument(
+        "--var",
+        metavar="KEY=VALUE",
+        type=_variable,
+        action="append",
+        default=[],
+        help="override a dbt var, e.g. --var value_time_unit=days (see dbt_project.yml)",
+    )
+    _segmentation_options(backtest)
+    _quality_option(backtest)
+    _target_option(backtest)
+    backtest.set_defaults(handler=_backtest)
 
     ingest = commands.add_parser(
         "ingest",
@@ -407,6 +453,28 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     checker = QualityChecker(spark, config, settings.quality_docs_dir)
     reports = checker.check(args.layers or list(LAYER_NAMES), say=print, source=loaded_source(spark))
     print(f"{_describe_checks(reports)}; Data Docs {settings.quality_docs_dir / 'index.html'}")
+    return 0
+
+
+def _backtest(args: argparse.Namespace, settings: Settings) -> int:
+    from ml.segmentation import SegmentationOptions
+    from segments.pipeline.backtest import describe_metrics, run_backtest
+
+    result = run_backtest(
+        settings,
+        args.calibration_end,
+        args.holdout_end,
+        variables=dict(args.var),
+        segmentation=SegmentationOptions(k=args.k, k_min=args.k_min, k_max=args.k_max, seed=args.seed),
+        quality_config=args.quality_config,
+        target=args.target,
+    )
+    metrics = result.metrics
+    print(f"\nBacktest: calibration to {metrics['calibration_end']}, holdout to {metrics['holdout_end']}")
+    for line in describe_metrics(metrics):
+        print(f"  {line}")
+    print(f"  checks: {_describe_checks(result.checks)}")
+    print(f"  tables: backtest.backtest_metrics, backtest_customers, backtest_segment_lift ...; page {result.page}")
     return 0
 
 

@@ -122,6 +122,10 @@ class Settings:
         return self.state_dir / "reports" / "dashboard.html"
 
     @property
+    def backtest_page_file(self) -> Path:
+        return self.state_dir / "reports" / "backtest.html"
+
+    @property
     def quality_config(self) -> Path:
         return self.project_dir / "quality.yml"
 

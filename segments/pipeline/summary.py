@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from pyspark.sql import SparkSession
 
+from ml.customer_value import USABLE_STATUSES
+
 RECONCILIATION = "analytics.audit_row_reconciliation"
 RFM = "analytics.fct_customer_rfm"
 SEGMENT_SUMMARY = "analytics.segment_summary"
@@ -72,7 +74,7 @@ def read_summary(spark: SparkSession, tables: tuple[str, ...] = ()) -> RunSummar
         summary.skipped_rules = {row["rule"]: row["skipped_because"] for row in skipped.collect()}
     if spark.catalog.tableExists(VALUE_FITS):
         unfitted = spark.sql(
-            f"select model, status, detail from {VALUE_FITS} where run_id in {VALUE_RUN} and status <> 'fitted'"
+            f"select model, status, detail from {VALUE_FITS} where run_id in {VALUE_RUN} and status not in {USABLE_STATUSES}"
         )
         summary.unfitted_models = {r["model"]: f"{r['status']}: {r['detail']}" for r in unfitted.collect()}
     rows = spark.sql(f"select reason, outcome, row_count from {RECONCILIATION} order by rule_order, reason").collect()

@@ -46,12 +46,22 @@ class SegmentThresholds:
 
 
 @dataclass(frozen=True)
+class BacktestThresholds:
+    min_purchases_correlation: float
+    max_purchase_probability_brier: float
+    min_purchase_probability_auc: float
+    min_p_alive_auc: float
+    min_top_decile_lift: float
+
+
+@dataclass(frozen=True)
 class QualityConfig:
     path: Path
     raw: RawThresholds
     segments: SegmentThresholds
     amazon_raw: AmazonRawThresholds | None = None  # optional: only an Amazon Reviews run needs it
     transactions_raw: TransactionsRawThresholds | None = None  # optional: only a transactions run
+    backtest: BacktestThresholds | None = None  # optional: only `segments backtest` needs it
 
 
 def _share(value: Any) -> bool:
@@ -106,6 +116,13 @@ TRANSACTIONS_RAW_KEYS = {
     "max_rejected_share": (_share, "a share between 0 and 1"),
     "max_missing_customer_id_share": (_share, "a share between 0 and 1"),
 }
+BACKTEST_KEYS = {
+    "min_purchases_correlation": (lambda v: _number(v) and -1 <= v <= 1, "a number between -1 and 1"),
+    "max_purchase_probability_brier": (_share, "a number between 0 and 1"),
+    "min_purchase_probability_auc": (_share, "a number between 0 and 1"),
+    "min_p_alive_auc": (_share, "a number between 0 and 1"),
+    "min_top_decile_lift": (lambda v: _number(v) and v >= 0, "a number >= 0"),
+}
 SEGMENT_KEYS = {"min_silhouette_of_chosen_k": (lambda v: _number(v) and -1 <= v <= 1, "a number between -1 and 1")}
 
 
@@ -148,10 +165,14 @@ def load_quality_config(path: Path) -> QualityConfig:
         transactions_raw = _section(document, "transactions_raw", TRANSACTIONS_RAW_KEYS, path)
         transactions_raw["earliest_order_date"] = dt.date.fromisoformat(str(transactions_raw["earliest_order_date"]))
         transactions_raw = TransactionsRawThresholds(**transactions_raw)
+    backtest = None
+    if "backtest" in document:
+        backtest = BacktestThresholds(**_section(document, "backtest", BACKTEST_KEYS, path))
     return QualityConfig(
         path=path,
         raw=RawThresholds(**raw),
         segments=SegmentThresholds(**segments),
         amazon_raw=amazon_raw,
         transactions_raw=transactions_raw,
+        backtest=backtest,
     )

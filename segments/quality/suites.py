@@ -17,6 +17,7 @@ from pyspark.sql import functions as F
 
 from ml.customer_value import FIT_STATUSES
 from ml.labels import SEGMENT_NAMES
+from segments.errors import UserError
 from segments.quality.config import QualityConfig
 
 # Logical name -> table, for the shared layers (a source adds its own). Tests point a name at a copy
@@ -29,6 +30,8 @@ TABLES = {
     "clusters": "ml.ml_customer_clusters",
     "value": "ml.ml_customer_value",
     "value_fits": "ml.ml_value_fits",
+    "backtest_customers": "backtest.backtest_customers",
+    "backtest_metrics": "backtest.backtest_metrics",
 }
 # The named segments of seeds/rfm_segment_map.csv (its completeness is a dbt test).
 RFM_SEGMENTS = (
@@ -253,6 +256,66 @@ def _value(spark: SparkSession, config: QualityConfig, tables: Tables) -> list[B
     ]
 
 
+def _backtest(spark: SparkSession, config: QualityConfig, tables: Tables) -> list[Batch]:
+    """The backtest's floors (quality.yml, section backtest): a scheduled backtest fails when the
+    models stop predicting, and a model that could not be fitted leaves its metric null, a failure."""
+    floors = config.backtest
+    if floors is None:
+        raise UserError(f"{config.path}: section 'backtest' is missing", "Copy it from the project's quality.yml")
+    metrics = spark.table(tables["backtest_metrics"]).select(
+        "purchases_correlation",
+        "purchase_probability_brier",
+        "purchase_probability_auc",
+        "p_alive_auc",
+        "top_decile_lift",
+    )
+    customers = spark.table(tables["backtest_customers"]).select(
+        "p_alive", "purchase_probability", "predicted_purchases", "actual_purchases"
+    )
+
+    def floor(column: str, low: float | None = None, high: float | None = None) -> list[gxe.Expectation]:
+        bound = f">= {low}" if low is not None else f"<= {high}"
+        return [
+            gxe.ExpectColumnValuesToNotBeNull(column=column, description=f"{column} was computed (the models fitted)"),
+            gxe.ExpectColumnValuesToBeBetween(
+                column=column, min_value=low, max_value=high, description=f"{column} {bound} (quality.yml)"
+            ),
+        ]
+
+    return [
+        Batch(
+            "backtest_metrics",
+            tables["backtest_metrics"],
+            metrics,
+            [
+                gxe.ExpectTableRowCountToEqual(value=1, description="one row of metrics"),
+                *floor("purchases_correlation", low=floors.min_purchases_correlation),
+                *floor("purchase_probability_brier", high=floors.max_purchase_probability_brier),
+                *floor("purchase_probability_auc", low=floors.min_purchase_probability_auc),
+                *floor("p_alive_auc", low=floors.min_p_alive_auc),
+                *floor("top_decile_lift", low=floors.min_top_decile_lift),
+            ],
+        ),
+        Batch(
+            "backtest_customers",
+            tables["backtest_customers"],
+            customers,
+            [
+                gxe.ExpectTableRowCountToBeBetween(min_value=1, description="at least one calibration customer"),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="p_alive", min_value=0, max_value=1, description="0 <= P(alive) <= 1"
+                ),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="predicted_purchases", min_value=0, description="predicted purchases >= 0"
+                ),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="actual_purchases", min_value=0, description="actual purchases >= 0"
+                ),
+            ],
+        ),
+    ]
+
+
 # Every source checks these layers in this order: its own raw and clean contracts (Source.quality),
 # then the shared ones below.
 LAYERS = ("raw", "clean", "rfm", "segments")
@@ -263,4 +326,6 @@ SHARED_LAYERS: dict[str, Layer] = {
         ("segments", "rfm", "k_selection", "clusters", "value", "value_fits"),
         lambda spark, config, tables: [*_segments(spark, config, tables), *_value(spark, config, tables)],
     ),
+    # `segments backtest` only (`segments check --layer backtest` on demand)
+    "backtest": ("after the backtest", ("backtest_customers", "backtest_metrics"), _backtest),
 }

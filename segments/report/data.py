@@ -70,7 +70,7 @@ VALUE_QUERIES = {
 }
 
 
-def _plain_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+def plain_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     """Spark decimals arrive as Decimal objects, which charts cannot serialize: make them floats."""
     for column in frame.columns:
         if frame[column].map(lambda v: isinstance(v, Decimal)).any():
@@ -84,7 +84,7 @@ def read_dashboard_data(spark: SparkSession, sections: Sections) -> DashboardDat
     queries = {**sections.queries, **SEGMENT_QUERIES}
     if spark.catalog.tableExists(VALUE_FITS):
         queries.update(VALUE_QUERIES)
-    data = {name: _plain_numbers(spark.sql(query).toPandas()) for name, query in queries.items()}
+    data = {name: plain_numbers(spark.sql(query).toPandas()) for name, query in queries.items()}
     data["run"] = pd.DataFrame([{"currency": sections.currency}])
     return data
 

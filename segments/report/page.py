@@ -31,7 +31,7 @@ td.n { text-align: right; }
 PARAMETER_ORDER = {name: i for i, name in enumerate(("r", "alpha", "a", "b", "p", "q", "gamma"))}  # as published
 
 
-def _card_html(cards: list[tuple[str, str]]) -> str:
+def card_html(cards: list[tuple[str, str]]) -> str:
     return "".join(f'<div class="card">{html.escape(label)}<b>{html.escape(value)}</b></div>' for label, value in cards)
 
 
@@ -67,7 +67,7 @@ def _chart_html(chart: Callable[[DashboardData], go.Figure | None], data: Dashbo
     )
 
 
-def _shown(value, spec: str) -> str:
+def shown(value, spec: str) -> str:
     """A number formatted, or nothing for a null (NaN once in pandas)."""
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, spec)
 
@@ -78,12 +78,12 @@ def _value_fits_table(data: DashboardData) -> str:
         parameters = dict(fit["parameters"]) if isinstance(fit["parameters"], (dict, list)) else {}
         ordered = sorted(parameters.items(), key=lambda item: PARAMETER_ORDER.get(item[0], len(PARAMETER_ORDER)))
         rounded = ", ".join(f"{name} = {value:.4g}" for name, value in ordered)
-        correlation = _shown(fit["frequency_spend_correlation"], ".3f") if fit["model"] == "gamma_gamma" else ""
+        correlation = shown(fit["frequency_spend_correlation"], ".3f") if fit["model"] == "gamma_gamma" else ""
         rows.append(
             f"<tr><td>{html.escape(MODEL_NAMES.get(fit['model'], str(fit['model'])))}</td>"
             f"<td>{html.escape(str(fit['status']))}</td><td>{html.escape(rounded)}</td>"
-            f"<td class=n>{_shown(fit['log_likelihood'], ',.2f')}</td><td class=n>{_shown(fit['customers'], ',')}</td>"
-            f"<td class=n>{_shown(fit['customers_left_out'], ',')}</td><td class=n>{correlation}</td>"
+            f"<td class=n>{shown(fit['log_likelihood'], ',.2f')}</td><td class=n>{shown(fit['customers'], ',')}</td>"
+            f"<td class=n>{shown(fit['customers_left_out'], ',')}</td><td class=n>{correlation}</td>"
             f"<td>{html.escape(str(fit['detail'] or ''))}</td></tr>"
         )
     head = (
@@ -102,7 +102,7 @@ def _value_section(data: DashboardData) -> str:
             "run <code>segments run</code> to compute them.</p>"
         )
     unit = html.escape(time_unit(data))
-    horizon = html.escape(_shown(data["value_fits"]["horizon"].max(), "g"))
+    horizon = html.escape(shown(data["value_fits"]["horizon"].max(), "g"))
     return f"""{heading}
 <p class="meta">BG/NBD (purchases and P(alive)) and Gamma-Gamma (spend per purchase), time in {unit}.
 Expected purchases, expected revenue and CLV cover the next {horizon} {unit} (dbt var
@@ -122,7 +122,7 @@ def render_page(data: DashboardData, sections: Sections, title: str = "Customer 
 </head><body>
 <h1>{html.escape(title)}</h1>
 <p class="meta">Generated {datetime.now():%Y-%m-%d %H:%M} by segments report; every figure is read from the warehouse tables.</p>
-<div class="cards">{_card_html(sections.cards(data))}</div>
+<div class="cards">{card_html(sections.cards(data))}</div>
 <h2>Segments and recommended actions</h2>
 {_segment_table(data)}
 <div class="figures">{charts}</div>

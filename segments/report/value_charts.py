@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ml.customer_value import USABLE_STATUSES
 from segments.report.charts import SEGMENT_COLORS, layout, summary_box
 from segments.report.data import FREQUENCY_CAP, DashboardData, currency
 
@@ -34,7 +35,7 @@ def unfitted_note(data: DashboardData, chart: str) -> str:
     reasons = [
         f"{MODEL_NAMES.get(fit['model'], fit['model'])} not fitted ({fit['status']}): {fit['detail']}"
         for _, fit in fits.iterrows()
-        if fit["status"] != "fitted" and fit["model"] in NEEDS.get(chart, MODEL_NAMES)
+        if fit["status"] not in USABLE_STATUSES and fit["model"] in NEEDS.get(chart, MODEL_NAMES)
     ]
     return "; ".join(reasons) or "no customer values were computed for this run"
 

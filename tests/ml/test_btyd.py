@@ -151,6 +151,43 @@ def test_a_likelihood_without_a_finite_maximum_is_recorded_as_not_converged():
     assert fit.status == "not_converged" and not fit.usable
 
 
+def test_customers_who_never_leave_give_the_no_dropout_limit_with_nbd_predictions():
+    # NBD data: gamma-distributed Poisson rates, nobody drops out; BG/NBD's a runs off to 0
+    generator = np.random.default_rng(7)
+    T = generator.uniform(10, 52, 3000).round()
+    rates = generator.gamma(0.8, 1 / 8.0, T.shape)
+    x = generator.poisson(rates * T).astype(float)
+    t_x = np.where(x > 0, np.minimum(T, (T * generator.beta(np.maximum(x, 1), 1)).round()), 0.0)
+    fit = _fit_bgnbd({"frequency": x, "recency": t_x, "t": T, "customers": np.ones_like(x)})
+    assert (fit.status, fit.usable) == ("no_dropout", True) and "no customer is seen to leave" in fit.detail
+    params = fit.fit.parameters
+    assert params["r"] == pytest.approx(0.8, rel=0.15) and params["alpha"] == pytest.approx(8.0, rel=0.15)
+    # the formulas at the limit are the NBD's: everyone alive, (r + x) / (alpha + T) purchases per unit
+    assert np.all(btyd.p_alive(params, x, t_x, T) > 1 - 1e-6)
+    nbd = (params["r"] + x) / (params["alpha"] + T) * 13
+    assert btyd.expected_purchases(params, 13, x, t_x, T) == pytest.approx(nbd, rel=1e-6)
+
+
+def test_purchase_probability_and_tracking_equal_lifetimes_with_the_published_parameters():
+    from lifetimes import BetaGeoFitter
+    from pandas import Series
+
+    model = BetaGeoFitter()
+    model.params_ = Series(PUBLISHED_BGNBD)
+    weeks = np.array([0.5, 1, 13, 39, 78])
+    # a customer at their first purchase: lifetimes' P(no purchase in t) of a new customer
+    new = btyd.purchase_probability(PUBLISHED_BGNBD, weeks, np.zeros(5), np.zeros(5), np.zeros(5))
+    assert new == pytest.approx(1 - np.asarray(model.probability_of_n_purchases_up_to_time(weeks, 0)), rel=1e-9)
+    expected = model.expected_number_of_purchases_up_to_time(weeks)
+    assert btyd.expected_purchases_since_first(PUBLISHED_BGNBD, weeks) == pytest.approx(np.asarray(expected), rel=1e-9)
+    # later in life: below P(alive), and nearing it as the window grows
+    summary = _summary()
+    history = (summary["x"], summary["t_x"], summary["T"])
+    alive = btyd.p_alive(PUBLISHED_BGNBD, *history)
+    assert np.all(btyd.purchase_probability(PUBLISHED_BGNBD, 39, *history) < alive)
+    assert btyd.purchase_probability(PUBLISHED_BGNBD, 1e30, *history) == pytest.approx(alive, rel=1e-3)
+
+
 @pytest.mark.parametrize(
     ("variables", "message"),
     [

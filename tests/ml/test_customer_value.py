@@ -1,7 +1,8 @@
 """The CDNOW sample log (Fader & Hardie's CD retailer, shipped in the lifetimes wheel) through
 `segments run --source transactions`, calibration to 1997-09-30 in weeks, once for the module: its RFM
 against a plain-Python computation, its buy-till-you-die summary against the one lifetimes ships,
-and the value models against the published figures.
+and the value models against the published figures; then the backtest of the value models
+against the published correlation and lifetimes' own calibration-and-holdout summary.
 
 BG/NBD: Fader, Hardie & Lee (2005), "Counting your customers the easy way", Marketing Science 24(2).
 Gamma-Gamma: Fader & Hardie (2013), "The Gamma-Gamma model of monetary value".
@@ -18,6 +19,7 @@ import numpy as np
 import pytest
 
 from segments.pipeline import run_pipeline
+from segments.pipeline.backtest import run_backtest
 from segments.pipeline.export import ExportFilter, export_customers
 from segments.sources.base import Inputs
 from tests.helpers import lifetimes_dataset
@@ -163,3 +165,122 @@ def test_export_picks_a_churn_risk_band_and_clv_deciles(cdnow, spark, rows, tmp_
     assert all(r["recommended_action"].startswith("Personal win-back") for r in exported)
     top = export_customers(spark, ExportFilter(clv_deciles=(1, 1)), tmp_path / "top.csv")
     assert top == sum(r["clv_decile"] == 1 for r in customers)
+
+
+# The backtest of Fader, Hardie & Lee (2005): calibration to 1997-09-30, 39 weeks of holdout.
+CALIBRATION_END, HOLDOUT_END = date(1997, 9, 30), date(1998, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def cdnow_backtest(cdnow, settings):
+    return run_backtest(settings, CALIBRATION_END, HOLDOUT_END, {"value_time_unit": "weeks"})
+
+
+@pytest.fixture(scope="module")
+def lifetimes_holdout():
+    """The calibration and holdout summary by lifetimes' own code, with the published BG/NBD
+    parameters' predictions: a computation independent of ours."""
+    import pandas as pd
+    from lifetimes import BetaGeoFitter
+    from lifetimes.utils import calibration_and_holdout_data
+
+    log = pd.read_csv(
+        lifetimes_dataset("CDNOW_sample.txt"),
+        sep=r"\s+",
+        header=None,
+        names=["id", "customer_id", "date", "quantity", "amount"],
+        dtype={"customer_id": str, "date": str},
+    )
+    log["date"] = pd.to_datetime(log["date"], format="%Y%m%d")
+    summary = calibration_and_holdout_data(
+        log,
+        "customer_id",
+        "date",
+        str(CALIBRATION_END),
+        observation_period_end=str(HOLDOUT_END),
+        freq="D",
+        freq_multiplier=7,
+    )
+    model = BetaGeoFitter()
+    model.params_ = pd.Series(PUBLISHED_BGNBD)
+    summary["predicted"] = model.conditional_expected_number_of_purchases_up_to_time(
+        39, summary["frequency_cal"], summary["recency_cal"], summary["T_cal"]
+    )
+    first_weeks = (pd.Timestamp(HOLDOUT_END) - log.groupby("customer_id")["date"].min()).dt.days / 7
+    repeat_days = log.groupby("customer_id")["date"].nunique().sum() - len(first_weeks)
+    tracking_end = float(model.expected_number_of_purchases_up_to_time(first_weeks).sum())
+    return summary, repeat_days, tracking_end
+
+
+def test_the_backtest_correlates_predicted_and_actual_purchases_as_published(cdnow_backtest, rows):
+    metrics = cdnow_backtest.metrics
+    assert metrics["customers"] == 2357 and metrics["holdout_length"] == 39.0
+    # Fader, Hardie & Lee (2005) report 0.626 for BG/NBD on this calibration and holdout
+    assert metrics["purchases_correlation"] == pytest.approx(0.626, abs=0.005)
+    assert all(check.passed for check in cdnow_backtest.checks) and cdnow_backtest.page.is_file()
+
+
+def test_the_frequency_table_matches_lifetimes_for_frequency_0_and_1(cdnow_backtest, rows, lifetimes_holdout):
+    summary, _, _ = lifetimes_holdout
+    table = {r["calibration_frequency"]: r for r in rows("backtest.backtest_frequency", "calibration_frequency")}
+    assert [r["label"] for r in table.values()] == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    for frequency in (0, 1):
+        theirs = summary[summary["frequency_cal"] == frequency]
+        assert table[frequency]["customers"] == len(theirs)
+        assert table[frequency]["mean_actual_purchases"] == pytest.approx(theirs["frequency_holdout"].mean(), rel=1e-12)
+        # lifetimes with the published (rounded) parameters, ours with the fitted ones
+        assert table[frequency]["mean_predicted_purchases"] == pytest.approx(theirs["predicted"].mean(), rel=3e-3)
+
+
+def _roc_auc(score: np.ndarray, label: np.ndarray) -> float:
+    """By its definition: the share of (positive, negative) pairs ranked right, ties counting half."""
+    positives, negatives = score[label], score[~label]
+    pairs = (positives[:, None] > negatives[None, :]) + 0.5 * (positives[:, None] == negatives[None, :])
+    return float(pairs.mean())
+
+
+def test_the_backtest_metrics_equal_a_computation_from_the_customer_rows(cdnow_backtest, rows):
+    customers = rows("backtest.backtest_customers", "customer_id")
+    predicted = np.array([c["predicted_purchases"] for c in customers])
+    actual = np.array([c["actual_purchases"] for c in customers], dtype=float)
+    metrics = cdnow_backtest.metrics
+    assert metrics["purchases_mae"] == pytest.approx(np.mean(np.abs(predicted - actual)), rel=1e-9)
+    assert metrics["purchases_rmse"] == pytest.approx(np.sqrt(np.mean((predicted - actual) ** 2)), rel=1e-9)
+    assert metrics["purchases_total_error_pct"] == pytest.approx(100 * (predicted.sum() / actual.sum() - 1), rel=1e-9)
+    bought = np.array([c["bought_again"] for c in customers])
+    probability = np.array([c["purchase_probability"] for c in customers])
+    assert metrics["purchase_probability_brier"] == pytest.approx(np.mean((probability - bought) ** 2), rel=1e-9)
+    assert metrics["purchase_probability_auc"] == pytest.approx(_roc_auc(probability, bought), abs=1e-6)
+    repeat = np.array([c["calibration_frequency"] > 0 for c in customers])
+    p_alive = np.array([c["p_alive"] for c in customers])[repeat]
+    assert metrics["p_alive_brier"] == pytest.approx(np.mean((p_alive - bought[repeat]) ** 2), rel=1e-9)
+    assert metrics["p_alive_auc"] == pytest.approx(_roc_auc(p_alive, bought[repeat]), abs=1e-6)
+    top = [c["actual_spend"] for c in customers if c["clv_decile"] == 1]
+    overall = np.mean([float(c["actual_spend"]) for c in customers])
+    assert float(metrics["top_decile_lift"]) == pytest.approx(
+        float(np.mean([float(s) for s in top])) / overall, rel=1e-9
+    )
+
+
+def test_the_tracking_curve_ends_at_lifetimes_totals(cdnow_backtest, rows, lifetimes_holdout):
+    _, repeat_days, tracking_end = lifetimes_holdout
+    curve = rows("backtest.backtest_tracking", "period")
+    assert len(curve) == 78 and curve[-1]["period_end"] == HOLDOUT_END
+    assert sum(not p["in_holdout"] for p in curve) == 39
+    actual = [p["actual_repeat_purchases"] for p in curve]
+    assert actual == sorted(actual) and actual[-1] == repeat_days
+    assert curve[-1]["expected_repeat_purchases"] == pytest.approx(tracking_end, rel=3e-3)
+
+
+def test_the_segment_lift_adds_up_to_the_customers(cdnow_backtest, rows):
+    customers = rows("backtest.backtest_customers", "customer_id")
+    lift = rows("backtest.backtest_segment_lift", "segment_type, segment")
+    for kind, column in (("kmeans", "segment"), ("rfm", "rfm_segment")):
+        mine = [r for r in lift if r["segment_type"] == kind]
+        assert sum(r["customers"] for r in mine) == len(customers)
+        for r in mine:
+            members = [c for c in customers if c[column] == r["segment"]]
+            assert r["bought_again_share"] == pytest.approx(np.mean([c["bought_again"] for c in members]))
+    vip = next(r for r in lift if r["segment"] == "VIP")
+    churned = next(r for r in lift if r["segment"] == "Churned")
+    assert vip["revenue_lift"] > 1 > churned["revenue_lift"]  # the VIPs kept buying, the Churned stayed away

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import gzip
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ import pytest
 from ml.customer_value import ValueOptions, value_customers
 from ml.segmentation import SegmentationOptions, segment_customers
 from segments.pipeline import CLEAN_BUILD, SEGMENTS_BUILD, WITHOUT_UNIT_TESTS, ingest_inputs
+from segments.pipeline.backtest import run_backtest
 from segments.quality import LAYERS, QualityChecker, load_quality_config
 from segments.report import write_dashboard
 from segments.report.charts import SEGMENT_CHARTS
@@ -205,6 +206,51 @@ def test_every_chart_renders_in_headless_chromium(dashboard):
         fits = browser.evaluate("[...document.querySelectorAll('#value-fits td:first-child')].map(td => td.innerText)")
         assert fits == ["BG/NBD", "Gamma-Gamma"]
     assert screenshot.stat().st_size > 50_000
+
+
+@pytest.fixture(scope="module")
+def backtest(dashboard, settings):
+    """The README's backtest of the real file: calibration to 2011-09-09, three months of holdout."""
+    return run_backtest(settings, date(2011, 9, 9))
+
+
+def test_the_backtest_of_the_real_file_fills_its_tables_and_passes_its_checks(backtest, rows):
+    # run_backtest raises when a dbt test or an expectation fails
+    assert [r.layer for r in backtest.checks] == ["backtest"] and backtest.checks[0].passed
+    metrics = backtest.metrics
+    assert (metrics["calibration_end"], metrics["holdout_end"]) == (date(2011, 9, 9), date(2011, 12, 9))
+    customers = rows("backtest.backtest_customers", "customer_id")
+    calibration = rows("backtest.backtest_calibration_rfm", "customer_id")
+    assert len(customers) == len(calibration) == metrics["customers"] > 3000
+    assert metrics["customers_scored"] == metrics["customers"]
+    holdout = rows("backtest.backtest_holdout_purchases", "customer_id")
+    bought = {r["customer_id"] for r in holdout if r["purchases"] > 0}
+    assert {c["customer_id"] for c in customers if c["bought_again"]} == bought & {c["customer_id"] for c in customers}
+    frequency = rows("backtest.backtest_frequency", "calibration_frequency")
+    assert [r["label"] for r in frequency] == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    tracking = rows("backtest.backtest_tracking", "period")
+    assert tracking[-1]["period_end"] == date(2011, 12, 9) and tracking[-1]["expected_repeat_purchases"] > 0
+
+
+def test_every_k_means_segments_holdout_figures_are_on_the_backtest_page(backtest, rows):
+    lift = rows("backtest.backtest_segment_lift", "segment_type, segment", "segment_type = 'kmeans'")
+    assert sorted(r["segment"] for r in lift) == ["Churned", "New", "Potential", "VIP"]
+    with Chromium() as browser:
+        browser.open_offline(backtest.page)
+        charts = browser.evaluate(CHART_STATE)
+        assert [c["id"] for c in charts] == ["chart-frequency", "chart-tracking"]
+        assert all(c["rendered"] and c["traces"] == 2 for c in charts), charts
+        assert browser.errors() == [] and browser.outside_requests() == []
+        shown = browser.evaluate(
+            "[...document.querySelectorAll('#backtest-segments tr')].slice(1)"
+            ".map(tr => [...tr.children].map(td => td.innerText))"
+        )
+    table = {(row[0], row[1]): row for row in shown}
+    for segment in lift:
+        row = table[("kmeans", segment["segment"])]
+        assert row[2] == f"{segment['customers']:,}"
+        assert row[3] == f"{segment['bought_again_share']:.1%}"
+        assert row[6] == f"{float(segment['holdout_revenue_per_customer']):,.2f}"
 
 
 def renamed_parquet(source: Path, target: Path) -> Path:
