@@ -36,7 +36,8 @@ test-fast: lint
 # The pipeline at the real file, 5M and 50M generated lines (about 20 minutes on 2 cores), 10M
 # generated Amazon reviews (about 6 minutes), the column mapping's cost (50M lines through both
 # order-line sources, alternated: about an hour), then the k search, the customer-value fits and
-# scoring at 100k, 1M and 10M simulated customers, the dashboard and the server path; results in
+# scoring at 100k, 1M and 10M simulated customers, a backtest of 50M lines against its run (about
+# 25 minutes), the dashboard and the server path; results in
 # artifacts/bench/.
 bench: install
 	$(BIN)/segments-dev bench
@@ -44,6 +45,7 @@ bench: install
 	$(BIN)/python -m tools.benchmarks.transactions
 	$(BIN)/python -m tools.benchmarks.kmeans
 	$(BIN)/python -m tools.benchmarks.value
+	$(BIN)/python -m tools.benchmarks.backtest
 	@test -f .segments/reports/dashboard.html || $(BIN)/segments run
 	$(BIN)/python -m tools.benchmarks.dashboard
 	$(BIN)/python -m tools.benchmarks.serve

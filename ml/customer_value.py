@@ -155,7 +155,7 @@ def value_customers(
         say("      " + _describe(fit))
     scores = _group_scores(spark, columns, bgnbd, options, UNITS_PER_YEAR[time_unit])
     # cached: the deciles' quantiles and the write read the same joined customers
-    customers = _customer_values(spark, spark.table(tables.customers), summary, scores, gamma_gamma, run_id).cache()
+    customers = _customer_values(spark.table(tables.customers), summary, scores, gamma_gamma, run_id).cache()
     try:
         decile = _decile(customers, "clv")
         publish(spark, customers.withColumn("clv_decile", decile), tables.schema, "ml_customer_value")
@@ -277,7 +277,6 @@ def _group_scores(
 
 
 def _customer_values(
-    spark: SparkSession,
     customers: DataFrame,
     summary: DataFrame,
     scores: DataFrame | None,

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 import pytest
 
 from segments.cli import build_parser, main
+from segments.errors import UserError
+from segments.pipeline.backtest import check_periods
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["ingest"]])
+@pytest.mark.parametrize("command", [[], ["run"], ["ingest"], ["backtest"]])
 def test_every_command_explains_itself(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         build_parser().parse_args([*command, "--help"])
@@ -15,7 +20,7 @@ def test_every_command_explains_itself(command, capsys):
     text = capsys.readouterr().out
     assert "usage: segments" in text
     if command:
-        assert "--data" in text
+        assert ("--calibration-end" if command == ["backtest"] else "--data") in text
 
 
 def test_no_command_prints_help(capsys):
@@ -86,3 +91,45 @@ def test_an_export_without_a_filter_says_which_to_give(settings, capsys):
 def test_a_value_var_is_checked_before_spark_starts(settings, capsys):
     assert main(["run", "--var", "value_time_unit=fortnights"]) == 1
     assert "value_time_unit is 'fortnights'. Use one of days, weeks, months" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["backtest"], "the following arguments are required: --calibration-end"),
+        (["backtest", "--calibration-end", "2011-13-01"], "expected a date yyyy-mm-dd, got '2011-13-01'"),
+        (["backtest", "--calibration-end", "2011-09-09", "--holdout-end", "soon"], "got 'soon'"),
+    ],
+)
+def test_backtest_dates_are_checked_when_parsed(argv, said, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert said in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("var", "said"),
+    [
+        ("backtest_holdout_end=2011-12-01", "--var backtest_holdout_end is set by `segments backtest` itself"),
+        ("value_horizon=0", "value_horizon = 0.0 is not a positive number"),
+    ],
+)
+def test_backtest_vars_are_checked_before_spark_starts(settings, var, said, capsys):
+    assert main(["backtest", "--calibration-end", "2011-09-09", "--var", var]) == 1
+    assert said in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("calibration_end", "holdout_end", "said"),
+    [
+        (date(2010, 11, 30), None, "the calibration end 2010-11-30 is not within the purchases (2010-12-01 to"),
+        (date(2011, 12, 9), None, "Give a --calibration-end on or after 2010-12-01 and before 2011-12-09"),
+        (date(2011, 9, 9), date(2011, 9, 1), "the holdout end 2011-09-01 is not after the calibration end"),
+        (date(2011, 9, 9), date(2012, 1, 1), "would count days without data as days without purchases"),
+    ],
+)
+def test_backtest_periods_must_fit_the_purchases(calibration_end, holdout_end, said):
+    with pytest.raises(UserError, match=re.escape(said)):
+        check_periods(date(2010, 12, 1), date(2011, 12, 9), calibration_end, holdout_end)
+    assert check_periods(date(2010, 12, 1), date(2011, 12, 9), date(2011, 9, 9), None) == date(2011, 12, 9)

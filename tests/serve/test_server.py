@@ -79,6 +79,22 @@ def test_run_through_the_server_builds_the_same_tables_as_embedded(served, env):
     assert read_tables(env) == served["reference"]
 
 
+def test_a_backtest_through_the_server_builds_its_tables_and_fails_loudly_without_a_model(served, env):
+    """dbt over Thrift, the refits over Spark Connect, the checks and the page; on the fixture's four
+    calibration customers the value models cannot be fitted, so the metrics' floors fail, exit 1."""
+    served["server"].wait_ready()
+    args = ["backtest", "--calibration-end", "2011-08-31", "--k", "2", "--k-max", "3"]
+    result = segments([*args, "--quality-config", env["QUALITY"], "--target", "thrift"], env)
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr
+    assert "bg_nbd: not fitted (too_few_customers)" in result.stdout
+    assert "purchases_correlation was computed (the models fitted)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (Path(env["SEGMENTS_HOME"]) / "reports" / "backtest.html").is_file()
+    read = beeline(env, "select count(*) as n, count_if(bought_again) as again from backtest.backtest_customers;")
+    assert read.returncode == 0, read.stderr
+    assert [line for line in read.stdout.splitlines() if line.strip()][1:] == ["4,1"]
+
+
 def test_models_dropped_over_connect_are_freed_after_the_block_not_by_finalisers(served, env):
     """pyspark 4.1 frees a Connect model from its finaliser with an RPC, which deadlocks when it lands
     inside another RPC (it hung this test module's run in CI). ml/connect_release.py queues them."""
