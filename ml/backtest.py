@@ -77,7 +77,8 @@ def fit_backtest_models(
 def _publish_tracking(spark: SparkSession, periods: Periods, valued: ValueResult) -> None:
     """Expected cumulative repeat purchases at the end of each period since the first purchase day:
     the sum over the days customers first bought of their number times equation 9 of Fader, Hardie &
-    Lee (2005) for the time since. The driver holds one row per first purchase day."""
+    Lee (2005) for the time since. The driver holds one row per first purchase day (K-Means has
+    already refused a calibration period without customers)."""
     cohorts = (
         spark.table(TABLES.summary)
         .groupBy("first_purchase_date")
@@ -85,8 +86,6 @@ def _publish_tracking(spark: SparkSession, periods: Periods, valued: ValueResult
         .orderBy("first_purchase_date")
         .collect()
     )
-    if not cohorts:
-        return
     first_days = np.array([(r["first_purchase_date"] - cohorts[0][0]).days for r in cohorts], dtype=float)
     counts = np.array([r["customers"] for r in cohorts], dtype=float)
     origin = cohorts[0]["first_purchase_date"]

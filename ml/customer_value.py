@@ -96,7 +96,7 @@ def _check_churn_thresholds(high_below: Any, low_above: Any) -> None:
 
 @dataclass
 class ModelFit:
-    """One model's outcome: status fitted, too_few_customers, not_converged or infinite_mean_spend."""
+    """One model's outcome: status fitted, no_dropout, too_few_customers, not_converged or infinite_mean_spend."""
 
     model: str
     status: str

@@ -18,14 +18,13 @@ from ml.backtest import BacktestModels, fit_backtest_models
 from ml.customer_value import ValueOptions
 from ml.segmentation import SegmentationOptions
 from segments.errors import UserError
-from segments.pipeline.run import WITHOUT_UNIT_TESTS
+from segments.pipeline.run import WITHOUT_UNIT_TESTS, open_spark, spark_step_title
 from segments.progress import Progress
 from segments.quality import LayerReport, QualityChecker, load_quality_config
 from segments.report.backtest_page import write_backtest_page
 from segments.settings import Settings
 from segments.sources import loaded_source
 from segments.warehouse.dbt_runner import BuildReport, project_vars, run_dbt
-from segments.warehouse.session import open_session
 
 CALIBRATION_BUILD = ["build", "--select", "path:models/backtest", "--exclude", "source:backtest_ml+"]
 COMPARISON_BUILD = ["build", "--select", "source:backtest_ml+"]
@@ -98,8 +97,8 @@ def run_backtest(
             raise UserError(f"--var {reserved} is set by `segments backtest` itself")
     value_options = ValueOptions.from_vars(project_vars(settings, variables or {}))
 
-    with progress.step("spark", f"Start Spark ({target}) and read the purchases of the last run"):
-        spark = open_session(settings, target)
+    with progress.step("spark", spark_step_title(settings, target)):
+        spark = open_spark(settings, target)
         first, last = _purchase_days(spark)
         holdout_end = check_periods(first, last, calibration_end, holdout_end)
         source = loaded_source(spark)

@@ -33,11 +33,18 @@ WITHOUT_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
 STEPS = 10
 
 
-def _spark_step_title(settings: Settings, target: str) -> str:
+def spark_step_title(settings: Settings, target: str) -> str:
     if target == "thrift":
         endpoints = Endpoints.from_settings(settings)
         return f"Connect to the server: dbt over {endpoints.jdbc_url}, Spark over {endpoints.connect_url}"
     return "Start Spark (embedded session, Hive metastore in the state folder)"
+
+
+def open_spark(settings: Settings, target: str):
+    """The embedded session, or Spark Connect once the server is seen answering."""
+    if target == "thrift":
+        _check_thrift_server(Endpoints.from_settings(settings))
+    return open_session(settings, target)
 
 
 def _check_thrift_server(endpoints: Endpoints) -> None:
@@ -114,10 +121,8 @@ def run_pipeline(
         progress.say(f"      {report.describe()}")
         return report
 
-    with progress.step("spark", _spark_step_title(settings, target)):
-        if target == "thrift":
-            _check_thrift_server(Endpoints.from_settings(settings))
-        spark = open_session(settings, target)
+    with progress.step("spark", spark_step_title(settings, target)):
+        spark = open_spark(settings, target)
     checker = QualityChecker(spark, quality, settings.quality_docs_dir)
     checks: list[LayerReport] = []
 

@@ -83,7 +83,7 @@ def test_a_backtest_through_the_server_builds_its_tables_and_fails_loudly_withou
     """dbt over Thrift, the refits over Spark Connect, the checks and the page; on the fixture's four
     calibration customers the value models cannot be fitted, so the metrics' floors fail, exit 1."""
     served["server"].wait_ready()
-    args = ["backtest", "--calibration-end", "2011-08-31", "--k", "2", "--k-max", "3"]
+    args = ["backtest", "--calibration-end", "2011-05-31", "--k", "2", "--k-max", "3"]
     result = segments([*args, "--quality-config", env["QUALITY"], "--target", "thrift"], env)
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr
     assert "bg_nbd: not fitted (too_few_customers)" in result.stdout

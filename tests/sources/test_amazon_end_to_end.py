@@ -4,6 +4,8 @@ accounted for, and the dashboard shows this source's audits."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from segments.cli import main
@@ -69,3 +71,20 @@ def test_segments_check_uses_the_amazon_contracts(amazon_run, capsys):
     assert main(["check", "--layer", "raw", "--layer", "clean"]) == 0
     printed = capsys.readouterr().out
     assert "raw: 6/6 expectations met" in printed and "clean: 5/5 expectations met" in printed
+
+
+def test_segments_backtest_runs_on_reviews_and_fails_loudly_without_value_models(amazon_run, spark, capsys):
+    # the generator's reviewers do not buy as BG/NBD and Gamma-Gamma assume: neither model converges,
+    # so the tables are built, the metrics stay null and the floors fail
+    last = spark.sql("select max(to_date(event_at)) as day from analytics.fct_purchases").first()["day"]
+    calibration_end = last - timedelta(days=91)
+    capsys.readouterr()
+    assert main(["backtest", "--calibration-end", str(calibration_end), "--k-max", "6"]) == 1
+    printed = capsys.readouterr()
+    assert f"{calibration_end}, holdout to {last}" in printed.out
+    assert "bg_nbd: not fitted (not_converged)" in printed.out
+    assert "purchases_correlation was computed (the models fitted)" in printed.err
+    customers = spark.table("backtest.backtest_customers")
+    assert customers.count() == spark.table("backtest.backtest_calibration_rfm").count() > 100
+    assert customers.where("segment is null or rfm_segment is null").count() == 0
+    assert customers.where("actual_purchases > 0").count() > 0
